@@ -1,0 +1,9 @@
+/**
+ * Fixed addresses and keys of the platform the browser tests run against (see `serve.ts`).
+ * The database is a throwaway one, so a fixed API key is harmless here.
+ */
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 3100);
+export const E2E_API_KEY = process.env.E2E_API_KEY ?? 'wb_e2e_throwaway_key_0001';
+export const ERP_PORT = Number(process.env.E2E_ERP_PORT ?? 3199);
+export const ERP_URL = `http://127.0.0.1:${ERP_PORT}`;
+export const ERP_API_KEY = 'erp-sandbox-key';

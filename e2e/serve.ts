@@ -1,0 +1,45 @@
+/**
+ * The platform the browser tests run against: the real runtime (on a fresh PostgreSQL database when
+ * DATABASE_URL is set, else in-memory PGlite) serving the designer's production build, with the
+ * billing-readiness template deployed and a real ERP simulator on its own port.
+ *
+ * Ports: the platform on E2E_PORT (default 3100), the ERP simulator on E2E_ERP_PORT (default 3199).
+ * The API key is fixed (E2E_API_KEY) so tests can call the external API.
+ */
+import { ERP_SIMULATOR_API_KEY, startErpSimulator } from '@waybill/connectors-sdk/simulators';
+import { createLogger, createPlatform, loadTemplate } from '@waybill/runtime';
+import { createTestDatabase, type TestDatabase } from '@waybill/runtime/testing';
+
+import { E2E_API_KEY, E2E_PORT, ERP_PORT } from './e2e-env.ts';
+
+const port = E2E_PORT;
+const erpPort = ERP_PORT;
+const apiKey = E2E_API_KEY;
+
+const testDb: TestDatabase = await createTestDatabase();
+const erp = await startErpSimulator({ port: erpPort, host: '127.0.0.1' });
+const platform = await createPlatform({
+  connection: testDb.connection,
+  apiKey,
+  logger: createLogger({ level: 'warn' }),
+  pollIntervalMs: 100,
+  connectorConfigs: { 'waybill.erp-sandbox': { baseUrl: erp.url, apiKey: ERP_SIMULATOR_API_KEY } },
+});
+await platform.deploy(loadTemplate('billing-readiness').definition, {
+  note: 'Shipped template',
+  publishedBy: 'e2e',
+});
+const url = await platform.listen({ port, host: '127.0.0.1' });
+console.log(`e2e platform at ${url} (database: ${testDb.url}, ERP simulator: ${erp.url})`);
+
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await platform.close();
+  await erp.close();
+  await testDb.drop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());

@@ -1,0 +1,32 @@
+/**
+ * Scale: a flow of 1,000 nodes opens, validates and pans. (Speed is measured by the benchmark,
+ * `e2e/bench/designer-scale.bench.ts`; this test checks that it works at all.)
+ */
+import { expect, test } from '@playwright/test';
+
+import { seedFlow, shot, uniqueKey } from '../fixtures/designer.ts';
+import { largeFlow } from '../fixtures/large-flow.ts';
+import { openAndTime, panAndCountFrames } from '../fixtures/scale-probe.ts';
+
+test('a flow of 1,000 nodes opens, validates and pans', async ({ page, request }, testInfo) => {
+  const key = await seedFlow(request, 'scale', largeFlow(uniqueKey('scale'), 1000));
+  await openAndTime(page, key);
+  await expect(page.getByTestId('problems-panel')).toContainText('No problems');
+  // Only what is on screen is drawn: far fewer cards than nodes.
+  const drawn = await page.locator('.react-flow__node').count();
+  expect(drawn).toBeGreaterThan(10);
+  expect(drawn).toBeLessThan(1000);
+
+  const viewport = page.locator('.react-flow__viewport');
+  const before = await viewport.getAttribute('style');
+  const pan = await panAndCountFrames(page, 40);
+  expect(pan.frames).toBeGreaterThan(1);
+  expect(await viewport.getAttribute('style')).not.toBe(before);
+
+  // Editing still works at this size: a click selects a node and opens its properties.
+  const card = page.locator('.react-flow__node').nth(3);
+  const id = await card.getAttribute('data-id');
+  await card.click();
+  await expect(page.getByTestId('node-inspector')).toHaveAttribute('data-node-id', id ?? '');
+  await shot(page, testInfo, '1-thousand-nodes');
+});

@@ -1,0 +1,37 @@
+/**
+ * Routes by the URL hash (`#/` flow list, `#/flows/<key>` editor), so the platform can serve
+ * the build as static files at `/` without any server-side routing.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import type { ReactElement } from 'react';
+import { FlowEditorPage } from './flows/FlowEditorPage.tsx';
+import { FlowListPage } from './flows/FlowListPage.tsx';
+
+type Route = { page: 'list' } | { page: 'flow'; key: string };
+
+/** Reads a route from a hash like `#/flows/billing-readiness`. */
+export function parseRoute(hash: string): Route {
+  const match = /^#\/flows\/([^/?#]+)/.exec(hash);
+  if (match?.[1]) return { page: 'flow', key: decodeURIComponent(match[1]) };
+  return { page: 'list' };
+}
+
+export function App(): ReactElement {
+  const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const onHash = (): void => setRoute(parseRoute(window.location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const open = useCallback((key: string) => {
+    window.location.hash = `#/flows/${encodeURIComponent(key)}`;
+  }, []);
+  useEffect(() => {
+    document.title = route.page === 'flow' ? `${route.key} · Waybill` : 'Flows · Waybill';
+  }, [route]);
+  return route.page === 'flow' ? (
+    <FlowEditorPage flowKey={route.key} />
+  ) : (
+    <FlowListPage onOpen={open} />
+  );
+}

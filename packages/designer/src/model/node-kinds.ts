@@ -1,0 +1,135 @@
+import type { FlowNode, FlowNodeType } from '@waybill/shared';
+
+/** What the palette and the canvas show for one node kind. */
+export interface NodeKindInfo {
+  kind: FlowNodeType;
+  label: string;
+  description: string;
+  /** Accent colour (CSS) for the badge and the palette item. */
+  accent: string;
+}
+
+/** Every node kind the designer can draw, in palette order. */
+export const nodeKinds: readonly NodeKindInfo[] = [
+  {
+    kind: 'start',
+    label: 'Start',
+    description: 'Where an instance begins, when the trigger event arrives.',
+    accent: '#16a34a',
+  },
+  {
+    kind: 'readinessGate',
+    label: 'Readiness gate',
+    description: 'Waits until every condition holds, re-checked after each event.',
+    accent: '#0891b2',
+  },
+  {
+    kind: 'decision',
+    label: 'Decision',
+    description: 'Branches on the first condition that holds, else default.',
+    accent: '#d97706',
+  },
+  {
+    kind: 'connectorCall',
+    label: 'Connector call',
+    description: 'Calls an ERP, WMS or TMS operation; success or error.',
+    accent: '#7c3aed',
+  },
+  {
+    kind: 'waitForEvent',
+    label: 'Wait for event',
+    description: 'Waits for one business event, optionally with a timeout.',
+    accent: '#2563eb',
+  },
+  {
+    kind: 'timer',
+    label: 'Timer',
+    description: 'Waits for a fixed duration, then continues.',
+    accent: '#64748b',
+  },
+  {
+    kind: 'humanTask',
+    label: 'Human task',
+    description: 'An inbox task for a role; leaves through the chosen outcome.',
+    accent: '#db2777',
+  },
+  {
+    kind: 'end',
+    label: 'End',
+    description: 'Finishes the instance with an outcome.',
+    accent: '#dc2626',
+  },
+];
+
+const byKind = new Map(nodeKinds.map((info) => [info.kind, info]));
+
+/** The palette entry for a kind. */
+export function kindInfo(kind: FlowNodeType): NodeKindInfo {
+  const info = byKind.get(kind);
+  if (!info) throw new Error(`Unknown node kind "${kind}"`);
+  return info;
+}
+
+/** Whether a string names a node kind the designer knows. */
+export function isNodeKind(value: string): value is FlowNodeType {
+  return byKind.has(value as FlowNodeType);
+}
+
+/**
+ * A node of `kind` with sensible defaults, so a freshly dropped node is almost valid and the
+ * problems panel points at the one or two fields the user still has to fill in.
+ */
+export function defaultNode(
+  kind: FlowNodeType,
+  id: string,
+  position: { x: number; y: number },
+): FlowNode {
+  const base = { id, position };
+  switch (kind) {
+    case 'start':
+      return { ...base, type: 'start', name: 'Start' };
+    case 'end':
+      return { ...base, type: 'end', name: 'Done', outcome: 'completed' };
+    case 'decision':
+      return {
+        ...base,
+        type: 'decision',
+        name: 'Decision',
+        conditions: [{ id: 'yes', label: 'Yes', expression: 'true' }],
+      };
+    case 'readinessGate':
+      return {
+        ...base,
+        type: 'readinessGate',
+        name: 'Ready to bill?',
+        conditions: [{ id: 'condition1', label: 'Condition', expression: 'true' }],
+      };
+    case 'connectorCall':
+      return {
+        ...base,
+        type: 'connectorCall',
+        name: 'Call connector',
+        connector: '',
+        connectorVersion: 1,
+        operation: '',
+        input: {},
+      };
+    case 'waitForEvent':
+      return { ...base, type: 'waitForEvent', name: 'Wait for event', eventType: '' };
+    case 'timer':
+      return { ...base, type: 'timer', name: 'Wait', delay: 'PT1H' };
+    case 'humanTask':
+      return {
+        ...base,
+        type: 'humanTask',
+        name: 'Review',
+        title: 'Review',
+        candidateRoles: ['billing'],
+        form: [],
+        outcomes: [
+          { id: 'approve', label: 'Approve' },
+          { id: 'reject', label: 'Reject' },
+        ],
+      };
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Billing-readiness load shared by the benchmark and the crash-safety test: a few hundred
+ * orders, each with the four events a distributor's systems send (order released, shipment
+ * confirmed, pricing validated and, for customers that require it, proof of delivery).
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { ConnectorRegistry, erpSandboxConnector } from '@waybill/connectors-sdk';
+import type { Database } from '../src/db/schema.ts';
+import { deployFlow } from '../src/engine/flows.ts';
+import { ingestEvent, type IncomingEvent } from '../src/engine/ingest.ts';
+import { loadTemplate, withParameters } from '../src/templates.ts';
+
+/** Demo customers of the ERP simulator: C-200 requires proof of delivery, C-100/C-400 do not. */
+const customers = ['C-100', 'C-200', 'C-400'] as const;
+
+/** The events of one order, in the order the systems send them. */
+export function orderEvents(orderNumber: string, index: number): IncomingEvent[] {
+  const customerId = customers[index % customers.length] ?? 'C-100';
+  const lines = [
+    { sku: 'PAL-WRAP-18', quantity: 10, unitPrice: 24.5 },
+    { sku: 'TAPE-48MM', quantity: 36, unitPrice: 3.2 },
+  ];
+  const events: IncomingEvent[] = [
+    {
+      type: 'order.released',
+      correlationKey: orderNumber,
+      payload: { orderNumber, customerId, currency: 'USD', warehouse: 'DAL-1', lines },
+    },
+    {
+      type: 'shipment.confirmed',
+      correlationKey: orderNumber,
+      payload: {
+        shipmentId: `SH-${orderNumber}`,
+        shippedAt: '2026-11-23T14:05:00Z',
+        lines: lines.map((l) => ({ sku: l.sku, shippedQty: l.quantity })),
+      },
+    },
+    {
+      type: 'pricing.validated',
+      correlationKey: orderNumber,
+      payload: { variancePct: 0.4, lines },
+    },
+  ];
+  if (customerId === 'C-200') {
+    events.push({
+      type: 'pod.received',
+      correlationKey: orderNumber,
+      payload: { documentId: `POD-${orderNumber}`, receivedAt: '2026-11-24T09:30:00Z' },
+    });
+  }
+  return events;
+}
+
+/**
+ * Deploys billing-readiness with the ERP sandbox in the catalogue.
+ *
+ * ```ts
+ * await deployBillingReadiness(db);
+ * ```
+ */
+export async function deployBillingReadiness(db: Kysely<Database>): Promise<void> {
+  const { definition } = loadTemplate('billing-readiness');
+  await deployFlow(db, withParameters(definition, { podDeadline: 'P2D' }), {
+    publishedBy: 'bench',
+    catalogue: new ConnectorRegistry([erpSandboxConnector]).catalogue(),
+  });
+}
+
+/**
+ * Accepts the events of `count` orders named `<prefix>-<n>`, interleaved across orders as they
+ * would arrive, `concurrency` requests at a time (as several upstream systems would send them);
+ * returns the order numbers and the number of events.
+ *
+ * ```ts
+ * const { orderNumbers } = await ingestOrders(db, 300, 'SO', 8);
+ * ```
+ */
+export async function ingestOrders(
+  db: Kysely<Database>,
+  count: number,
+  prefix: string,
+  concurrency = 1,
+): Promise<{ orderNumbers: string[]; events: number }> {
+  const orderNumbers = Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
+  const perOrder = orderNumbers.map((n, i) => orderEvents(n, i));
+  const queue: IncomingEvent[] = [];
+  for (let step = 0; step < 4; step++) {
+    for (const list of perOrder) {
+      const event = list[step];
+      if (event) queue.push(event);
+    }
+  }
+  let next = 0;
+  const sender = async (): Promise<void> => {
+    while (next < queue.length) {
+      const event = queue[next++];
+      if (event) await ingestEvent(db, event, { idempotencyKey: randomUUID() });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, sender));
+  return { orderNumbers, events: queue.length };
+}

@@ -1,0 +1,202 @@
+/**
+ * The platform's HTTP server: ingestion and instance API, health, metrics, OpenAPI, tRPC for the
+ * designer, and the designer's static build.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Connection } from '../db/connect.ts';
+import { engineMetrics } from '../engine/metrics.ts';
+import { queueDepths } from '../engine/stats.ts';
+import type { Logger } from '../log.ts';
+import { addDatabaseCollectors, createApiMetrics, type ApiMetrics } from './api-metrics.ts';
+import { eventsRoute } from './events.route.ts';
+import type { AuthContext } from './http-auth.ts';
+import { incidentsRoute } from './incidents.route.ts';
+import { instancesRoute } from './instances.route.ts';
+import { PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
+import { openApiDocument } from './openapi.ts';
+import { RateLimiter, rateLimitFromEnv, type RateLimitConfig } from './rate-limit.ts';
+import { serveDesigner } from './static.ts';
+import { addProcessCollectors } from './worker-health.ts';
+
+export interface HttpAppOptions {
+  connection: Connection;
+  logger: Logger;
+  version: string;
+  /** Largest event body in bytes (default `WAYBILL_MAX_EVENT_BYTES` or 1 MiB). */
+  maxEventBytes?: number | undefined;
+  /** Largest body of any other request (default `WAYBILL_MAX_BODY_BYTES` or 4 MiB: flow drafts). */
+  maxBodyBytes?: number | undefined;
+  /** Per-key rate limit of the external API (default from `WAYBILL_RATE_LIMIT`). */
+  rateLimit?: RateLimitConfig | undefined;
+  /** Metrics to add to (default: a registry of the app's own). */
+  metrics?: ApiMetrics | undefined;
+  /** The designer's build directory; served at `/` when it holds an `index.html`. */
+  designerDir?: string | null | undefined;
+  /** Registers more routes (the tRPC plugin) before the static fallback. */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[] | undefined;
+}
+
+/** Default event size limit: `WAYBILL_MAX_EVENT_BYTES` or 1 MiB. */
+export function defaultMaxEventBytes(): number {
+  return positiveIntFromEnv('WAYBILL_MAX_EVENT_BYTES') ?? 1024 * 1024;
+}
+
+/** Default size limit of every other body: `WAYBILL_MAX_BODY_BYTES` or 4 MiB. */
+export function defaultMaxBodyBytes(): number {
+  return positiveIntFromEnv('WAYBILL_MAX_BODY_BYTES') ?? 4 * 1024 * 1024;
+}
+
+function positiveIntFromEnv(name: string): number | null {
+  const fromEnv = Number(process.env[name]);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : null;
+}
+
+function isFastifyError(error: unknown): error is FastifyError {
+  return error instanceof Error && 'statusCode' in error;
+}
+
+/** A client's `X-Request-Id` is kept when it is a sane token; otherwise a new UUID is used. */
+const REQUEST_ID = /^[\w.:@/-]{1,128}$/;
+
+function requestIdOf(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && REQUEST_ID.test(value) ? value : randomUUID();
+}
+
+const routesByApp = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+
+/**
+ * The routes an app registered under `/api/v1` (methods upper-case, fastify paths like
+ * `/api/v1/instances/:id`); the OpenAPI test checks each is documented.
+ *
+ * ```ts
+ * apiRoutesOf(app); // [{ method: 'POST', url: '/api/v1/events' }, …]
+ * ```
+ */
+export function apiRoutesOf(app: FastifyInstance): { method: string; url: string }[] {
+  return [...(routesByApp.get(app) ?? [])];
+}
+
+/**
+ * Builds (does not start) the fastify app.
+ *
+ * ```ts
+ * const app = await createHttpApp({ connection, logger, version: '0.1.0' });
+ * await app.listen({ port: 3000, host: '0.0.0.0' });
+ * ```
+ */
+export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const { connection, logger } = options;
+  const db = connection.db;
+  const metrics = options.metrics ?? createApiMetrics();
+  addDatabaseCollectors(metrics.registry, db);
+  addProcessCollectors(metrics.registry);
+  // The in-process worker's counters (transitions, connector attempts and failures, latency).
+  metrics.registry.addExposition(() => engineMetrics.toPrometheus());
+  const auth: AuthContext = {
+    db,
+    limiter: new RateLimiter(options.rateLimit ?? rateLimitFromEnv()),
+    refused: metrics.refused,
+  };
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.maxBodyBytes ?? defaultMaxBodyBytes(),
+    routerOptions: { maxParamLength: 5000 },
+    genReqId: (request) => requestIdOf(request.headers['x-request-id']),
+  });
+
+  const routes: { method: string; url: string }[] = [];
+  routesByApp.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1')) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    // Echo the id on every answer (errors included), so a caller can quote it in a ticket.
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.httpRequests.inc({
+      method: request.method,
+      route,
+      status: String(reply.statusCode),
+    });
+    metrics.httpDuration.observe({ method: request.method, route }, seconds);
+    // The designer polls tRPC and probes hit /healthz often: log those only at debug level.
+    const fields = {
+      requestId: request.id,
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+    };
+    if (route.startsWith('/api/')) logger.info('request completed', fields);
+    else logger.debug('request completed', fields);
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const status = isFastifyError(error) && error.statusCode ? error.statusCode : 500;
+    const message = error instanceof Error ? error.message : String(error);
+    if (status === 413) {
+      return reply.code(413).send({ error: 'payload_too_large', message });
+    }
+    if (status === 400 && request.url.startsWith('/api/v1/events')) {
+      return reply
+        .code(400)
+        .send({ error: 'invalid_event', message, fieldErrors: [{ path: '(body)', message }] });
+    }
+    if (status < 500) {
+      return reply.code(status).send({ error: 'bad_request', message });
+    }
+    logger.error('request failed', {
+      requestId: request.id,
+      method: request.method,
+      url: request.url,
+      err: error,
+    });
+    return reply.code(500).send({
+      error: 'internal',
+      message: `Internal error; see the server log (request ${request.id}).`,
+    });
+  });
+
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      const queue = await queueDepths(db);
+      return { status: 'ok', database: connection.kind, version: options.version, queue };
+    } catch (error) {
+      logger.error('health check failed', { err: error });
+      return reply
+        .code(503)
+        .send({ status: 'unavailable', database: connection.kind, version: options.version });
+    }
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const text = await metrics.registry.render();
+    return reply.header('Content-Type', PROMETHEUS_CONTENT_TYPE).send(text);
+  });
+  app.get('/api/v1/openapi.json', () => openApiDocument(options.version));
+
+  eventsRoute(app, {
+    auth,
+    logger,
+    metrics,
+    maxEventBytes: options.maxEventBytes ?? defaultMaxEventBytes(),
+  });
+  instancesRoute(app, { auth });
+  incidentsRoute(app, { auth });
+  for (const plugin of options.plugins ?? []) await plugin(app);
+
+  if (options.designerDir) {
+    const served = serveDesigner(app, options.designerDir);
+    if (!served)
+      logger.info('designer build not found; serving the API only', { dir: options.designerDir });
+  }
+  return app;
+}

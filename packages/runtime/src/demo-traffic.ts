@@ -1,0 +1,189 @@
+/**
+ * Demo traffic: a small, realistic stream of order-to-cash events posted through the real HTTP
+ * API (released orders, shipments, pricing, proof of delivery), with the odd duplicate and
+ * out-of-order event that real WMS and TMS integrations produce.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from './log.ts';
+
+interface DemoOrder {
+  orderNumber: string;
+  customerId: string;
+  podRequired: boolean;
+  lines: { sku: string; quantity: number; unitPrice: number }[];
+  /** Events still to send, in the order a real system would usually send them. */
+  pending: string[];
+  /** The last event sent, for an occasional duplicate. */
+  last: { body: Record<string, unknown>; idempotencyKey: string } | null;
+}
+
+const customers = [
+  { customerId: 'C-100', podRequired: false },
+  { customerId: 'C-200', podRequired: true },
+  { customerId: 'C-300', podRequired: true },
+  { customerId: 'C-400', podRequired: false },
+];
+const catalogue = [
+  { sku: 'PAL-4812', unitPrice: 18.5 },
+  { sku: 'BOX-2020', unitPrice: 2.35 },
+  { sku: 'TAPE-48', unitPrice: 4.1 },
+  { sku: 'WRAP-500', unitPrice: 27.9 },
+  { sku: 'LBL-100', unitPrice: 9.75 },
+];
+
+export interface DemoTraffic {
+  stop(): void;
+}
+
+/**
+ * Starts posting demo events to `baseUrl` every `intervalMs` (default 1500 ms).
+ *
+ * ```ts
+ * const traffic = startDemoTraffic({ baseUrl: 'http://127.0.0.1:3000', apiKey, logger });
+ * traffic.stop();
+ * ```
+ */
+export function startDemoTraffic(options: {
+  baseUrl: string;
+  apiKey: string;
+  logger: Logger;
+  intervalMs?: number;
+  random?: () => number;
+}): DemoTraffic {
+  const random = options.random ?? Math.random;
+  const open: DemoOrder[] = [];
+  let sequence = 10_000 + Math.floor(random() * 80_000);
+  let stopped = false;
+
+  const pick = <T>(items: readonly T[]): T => {
+    const item = items[Math.floor(random() * items.length)];
+    if (item === undefined) throw new Error('pick from an empty list');
+    return item;
+  };
+
+  async function send(
+    order: DemoOrder,
+    body: Record<string, unknown>,
+    idempotencyKey: string,
+  ): Promise<boolean> {
+    const requestId = `demo-${randomUUID()}`;
+    const res = await fetch(`${options.baseUrl}/api/v1/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${options.apiKey}`,
+        'idempotency-key': idempotencyKey,
+        'x-request-id': requestId,
+      },
+      body: JSON.stringify(body),
+    });
+    const fields = {
+      correlationKey: order.orderNumber,
+      eventType: body.type,
+      status: res.status,
+      requestId,
+    };
+    if (res.status === 429) {
+      // Over the key's rate limit: wait as told; the caller sends the event again later.
+      const retryAfter = Number(res.headers.get('retry-after') ?? 1);
+      options.logger.warn('demo traffic rate limited', { ...fields, retryAfter });
+      await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+      return false;
+    }
+    order.last = { body, idempotencyKey };
+    options.logger.debug('demo event posted', fields);
+    return true;
+  }
+
+  function post(
+    order: DemoOrder,
+    type: string,
+    payload: Record<string, unknown>,
+  ): Promise<boolean> {
+    const body = {
+      type,
+      correlationKey: order.orderNumber,
+      payload,
+      occurredAt: new Date().toISOString(),
+    };
+    return send(order, body, `${type}:${order.orderNumber}:${randomUUID().slice(0, 8)}`);
+  }
+
+  function newOrder(): DemoOrder {
+    sequence += 1;
+    const customer = pick(customers);
+    const lineCount = 1 + Math.floor(random() * 3);
+    const lines = Array.from({ length: lineCount }, () => {
+      const item = pick(catalogue);
+      return { sku: item.sku, quantity: 1 + Math.floor(random() * 40), unitPrice: item.unitPrice };
+    });
+    const pending = ['order.released', 'shipment.confirmed', 'pricing.validated'];
+    if (customer.podRequired || random() < 0.2) pending.push('pod.received');
+    // Now and then the WMS reports the shipment before the ERP releases the order.
+    if (random() < 0.15) pending.splice(0, 2, 'shipment.confirmed', 'order.released');
+    return { orderNumber: `SO-${sequence}`, ...customer, lines, pending, last: null };
+  }
+
+  function payloadOf(order: DemoOrder, type: string): Record<string, unknown> {
+    switch (type) {
+      case 'order.released':
+        return {
+          orderNumber: order.orderNumber,
+          customerId: order.customerId,
+          currency: 'USD',
+          warehouse: pick(['DAL-1', 'ATL-2', 'CHI-1']),
+          lines: order.lines,
+        };
+      case 'shipment.confirmed':
+        return {
+          shipmentId: `SH-${order.orderNumber.slice(3)}`,
+          shippedAt: new Date().toISOString(),
+          lines: order.lines.map((l) => ({ sku: l.sku, shippedQty: l.quantity })),
+        };
+      case 'pricing.validated':
+        return {
+          variancePct: Math.round(random() * 150) / 100,
+          lines: order.lines,
+        };
+      default:
+        return {
+          documentId: `POD-${order.orderNumber.slice(3)}`,
+          receivedAt: new Date().toISOString(),
+        };
+    }
+  }
+
+  async function tick(): Promise<void> {
+    if (open.length < 6 && (open.length === 0 || random() < 0.4)) open.push(newOrder());
+    const order = pick(open);
+    if (order.last && random() < 0.1) {
+      // A middleware retry: the same event with the same Idempotency-Key.
+      await send(order, order.last.body, order.last.idempotencyKey);
+      return;
+    }
+    // Out of order: pricing and POD sometimes overtake each other.
+    const index = order.pending.length > 1 && random() < 0.2 ? 1 : 0;
+    const [type] = order.pending.splice(index, 1);
+    if (type && !(await post(order, type, payloadOf(order, type)))) order.pending.unshift(type);
+    if (order.pending.length === 0) open.splice(open.indexOf(order), 1);
+  }
+
+  const interval = options.intervalMs ?? 1500;
+  const loop = async (): Promise<void> => {
+    while (!stopped) {
+      try {
+        await tick();
+      } catch (error) {
+        options.logger.warn('demo traffic could not post', { err: error });
+      }
+      await new Promise((resolve) => setTimeout(resolve, interval * (0.5 + random())));
+    }
+  };
+  void loop();
+  return {
+    stop() {
+      stopped = true;
+    },
+  };
+}

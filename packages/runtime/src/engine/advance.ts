@@ -1,0 +1,293 @@
+/**
+ * Advancing instances: each claimed instance is restored from its snapshot, fed its pending
+ * inbox messages in order, and saved with everything the steps produced — in ONE transaction,
+ * so a transition happens exactly once or not at all.
+ * @module
+ */
+import { sql, type Kysely } from 'kysely';
+import {
+  activeNodeIds,
+  canAccept,
+  deliver,
+  type FlowEvent,
+  type FlowSnapshot,
+  type FlowStep,
+  type Json,
+} from '@waybill/shared';
+import { jsonb, type Database, type InboxRow, type InstanceRow } from '../db/schema.ts';
+import type { Logger } from '../log.ts';
+import { isRecord } from '../util.ts';
+import { instanceStateOf, StepBatch, type InstanceRef } from './apply-step.ts';
+import { wakeWorkers } from './channels.ts';
+import { engineMetrics } from './metrics.ts';
+import { restoreSnapshot, type MachineCache } from './machines.ts';
+
+export interface AdvanceOptions {
+  machines: MachineCache;
+  logger: Logger;
+  /** Instances claimed per transaction (default 10). */
+  batchSize?: number;
+}
+
+/**
+ * Claims up to `batchSize` running instances that have pending messages and advances them.
+ * Returns how many instances were advanced.
+ *
+ * ```ts
+ * while ((await advanceInstances(db, { machines, logger })) > 0);
+ * ```
+ */
+export async function advanceInstances(
+  db: Kysely<Database>,
+  options: AdvanceOptions,
+): Promise<number> {
+  // When each applied message entered its inbox, for the latency histogram (after commit).
+  const transitions: number[] = [];
+  const { advanced, scheduled } = await db.transaction().execute(async (trx) => {
+    const instances = await trx
+      .selectFrom('instances')
+      .selectAll()
+      .where('status', '=', 'running')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('inbox')
+            .select('inbox.id')
+            .whereRef('inbox.instance_id', '=', 'instances.id')
+            .where('inbox.status', '=', 'pending'),
+        ),
+      )
+      .orderBy('updated_at')
+      .limit(options.batchSize ?? 10)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (instances.length === 0) return { advanced: 0, scheduled: false };
+    // One read of every claimed instance's open messages, one batch of writes for all of them.
+    const messages = await trx
+      .selectFrom('inbox')
+      .selectAll()
+      .where(
+        'instance_id',
+        'in',
+        instances.map((i) => i.id),
+      )
+      .where('status', '<>', 'done')
+      .orderBy('id')
+      .execute();
+    const byInstance = new Map<string, InboxRow[]>();
+    for (const message of messages) {
+      const list = byInstance.get(message.instance_id) ?? [];
+      list.push(message);
+      byInstance.set(message.instance_id, list);
+    }
+    const batch = new StepBatch(options.logger);
+    const writes: AdvanceWrites = { states: [], done: [], deferred: [] };
+    for (const instance of instances) {
+      await advanceOne(trx, instance, byInstance.get(instance.id) ?? [], batch, writes, options);
+    }
+    await batch.flush(trx);
+    await saveStates(trx, writes.states);
+    for (const message of messages) {
+      if (writes.done.includes(message.id)) transitions.push(message.created_at.getTime());
+    }
+    if (writes.done.length > 0) {
+      await trx
+        .updateTable('inbox')
+        .set({ status: 'done' })
+        .where('id', 'in', writes.done)
+        .execute();
+    }
+    if (writes.deferred.length > 0) {
+      await trx
+        .updateTable('inbox')
+        .set({ status: 'deferred' })
+        .where('id', 'in', writes.deferred)
+        .execute();
+    }
+    return { advanced: instances.length, scheduled: batch.scheduledWork };
+  });
+  engineMetrics.increment('waybill_transitions_total', transitions.length);
+  const committed = Date.now();
+  for (const at of transitions) engineMetrics.observeLatency(Math.max(0, committed - at));
+  // New effects or timers may be due now: wake the effect runners (also in other processes).
+  if (scheduled) await wakeWorkers(db, 'effects');
+  return advanced;
+}
+
+/** What a batch of advanced instances writes besides the step rows. */
+interface AdvanceWrites {
+  states: { id: string; state: ReturnType<typeof instanceStateOf> }[];
+  done: number[];
+  deferred: number[];
+}
+
+/** Saves the new state of every advanced instance with one UPDATE … FROM (VALUES …). */
+async function saveStates(trx: Kysely<Database>, states: AdvanceWrites['states']): Promise<void> {
+  if (states.length === 0) return;
+  const rows = states.map(
+    ({ id, state }) =>
+      sql`(${id}::uuid, ${state.snapshot}::jsonb, ${state.status}, ${state.current_nodes}::jsonb, ${state.context}::jsonb, ${state.outcome}::text, ${state.completed_at}::timestamptz, ${state.updated_at}::timestamptz)`,
+  );
+  await sql`
+    update instances as i set
+      snapshot = v.snapshot, status = v.status, current_nodes = v.current_nodes,
+      context = v.context, outcome = v.outcome, completed_at = v.completed_at,
+      updated_at = v.updated_at
+    from (values ${sql.join(rows)}) as v(id, snapshot, status, current_nodes, context, outcome, completed_at, updated_at)
+    where i.id = v.id`.execute(trx);
+}
+
+/** Reads an inbox body back into the event the machine receives. */
+export function flowEventOf(body: unknown): FlowEvent | null {
+  if (!isRecord(body) || typeof body.type !== 'string') return null;
+  // Bodies are written by the runtime itself (router, effect runner, timers, tasks) in the
+  // shapes of machine-protocol's events; only the discriminating `type` needs checking.
+  return body as unknown as FlowEvent;
+}
+
+async function advanceOne(
+  trx: Kysely<Database>,
+  instance: InstanceRow,
+  messages: InboxRow[],
+  batch: StepBatch,
+  writes: AdvanceWrites,
+  options: AdvanceOptions,
+): Promise<void> {
+  const { machine } = await options.machines.get(trx, instance.flow_key, instance.flow_version);
+  const ref: InstanceRef = {
+    id: instance.id,
+    flowKey: instance.flow_key,
+    flowVersion: instance.flow_version,
+    correlationKey: instance.correlation_key,
+  };
+  const deferred = messages.filter((m) => m.status === 'deferred');
+  const pending = messages.filter((m) => m.status === 'pending');
+
+  let snapshot: FlowSnapshot = restoreSnapshot(machine, instance.snapshot);
+  const steps: { step: FlowStep; message: InboxRow; fromNodes: string[] }[] = [];
+  const done = new Set<number>();
+  const nowDeferred = new Set<number>();
+  let failure: { message: InboxRow; error: unknown } | null = null;
+  let current: InboxRow | null = null;
+
+  // Steps are computed in memory first: a message the flow cannot process (an expression that
+  // fails at run time) fails the instance instead of poisoning the whole batch.
+  const offer = (message: InboxRow): boolean => {
+    const event = flowEventOf(message.body);
+    if (!event || snapshot.status !== 'active' || !canAccept(snapshot, event)) return false;
+    const fromNodes = activeNodeIds(snapshot);
+    current = message;
+    const step = deliver(machine, snapshot, event);
+    snapshot = step.snapshot;
+    steps.push({ step, message, fromNodes });
+    done.add(message.id);
+    return true;
+  };
+  try {
+    for (const message of pending) {
+      if (!offer(message)) {
+        nowDeferred.add(message.id);
+        deferred.push(message);
+        continue;
+      }
+      // A transition may make kept messages acceptable (e.g. the node now waits for them).
+      let again = true;
+      while (again) {
+        again = false;
+        for (const kept of deferred) {
+          if (!done.has(kept.id) && offer(kept)) {
+            again = true;
+            break;
+          }
+        }
+      }
+    }
+  } catch (error) {
+    if (!current) throw error;
+    failure = { message: current, error };
+  }
+
+  for (const { step, message, fromNodes } of steps) {
+    batch.add(ref, step, {
+      kind: 'transition',
+      fromNodes,
+      eventType: flowEventOf(message.body)?.type ?? null,
+      actor: actorOf(message),
+      cause: { inboxId: message.id, ...(message.event_id ? { eventId: message.event_id } : {}) },
+    });
+  }
+  const last = steps.at(-1);
+  if (last) writes.states.push({ id: instance.id, state: instanceStateOf(machine, last.step) });
+  writes.done.push(...done);
+  writes.deferred.push(...[...nowDeferred].filter((id) => !done.has(id)));
+  if (failure) {
+    // The failed instance's rows must land before its status is written over.
+    await batch.flush(trx);
+    await saveStates(trx, writes.states.splice(0));
+    await failInstance(
+      trx,
+      ref,
+      last?.step.activeNodes ?? instance.current_nodes,
+      failure,
+      options.logger,
+    );
+    // Messages left pending after a failure would make the instance claimable forever.
+    await trx
+      .updateTable('inbox')
+      .set({ status: 'deferred' })
+      .where('instance_id', '=', instance.id)
+      .where('status', '=', 'pending')
+      .where('id', 'not in', [...done, -1])
+      .execute();
+  }
+}
+
+function actorOf(message: InboxRow): string {
+  if (
+    message.kind === 'task' &&
+    isRecord(message.body) &&
+    typeof message.body.completedBy === 'string'
+  ) {
+    return message.body.completedBy;
+  }
+  return 'system';
+}
+
+async function failInstance(
+  trx: Kysely<Database>,
+  ref: InstanceRef,
+  nodes: string[],
+  failure: { message: InboxRow; error: unknown },
+  logger: Logger,
+): Promise<void> {
+  const error = failure.error instanceof Error ? failure.error : new Error(String(failure.error));
+  await trx
+    .updateTable('instances')
+    .set({ status: 'failed', completed_at: new Date(), updated_at: new Date() })
+    .where('id', '=', ref.id)
+    .execute();
+  const details: Record<string, Json> = {
+    error: { name: error.name, message: error.message },
+    inboxId: failure.message.id,
+  };
+  await trx
+    .insertInto('audit_log')
+    .values({
+      actor: 'system',
+      instance_id: ref.id,
+      kind: 'failed',
+      flow_key: ref.flowKey,
+      from_nodes: jsonb(nodes),
+      to_nodes: jsonb(nodes),
+      event_type: flowEventOf(failure.message.body)?.type ?? null,
+      details: jsonb(details),
+    })
+    .execute();
+  logger.error('instance failed', {
+    correlationKey: ref.correlationKey,
+    instanceId: ref.id,
+    flowKey: ref.flowKey,
+    err: error,
+  });
+}

@@ -1,0 +1,275 @@
+/**
+ * Persisting one machine step: the effects it emitted become rows (connector calls in the
+ * outbox, timers, tasks) and the transition gets an audit row. Always called inside the
+ * transaction that also writes the instance's new snapshot.
+ * @module
+ */
+import type { Insertable, Kysely } from 'kysely';
+import {
+  EffectActionType,
+  type CreateTaskParams,
+  type FlowMachine,
+  type FlowStep,
+} from '@waybill/shared';
+import { jsonb, type Database, type InstanceStatus, type NewAuditRow } from '../db/schema.ts';
+import type { Logger } from '../log.ts';
+import { persistSnapshot } from './machines.ts';
+
+export interface InstanceRef {
+  id: string;
+  flowKey: string;
+  flowVersion: number;
+  correlationKey: string;
+}
+
+export interface StepRecord {
+  /** `started`, `transition` or `completed`. */
+  kind: string;
+  fromNodes: string[];
+  eventType: string | null;
+  actor: string;
+  /** The event (or message) that caused it, for the audit details. */
+  cause?: Record<string, unknown>;
+}
+
+type NewEffect = Insertable<Database['effects']>;
+type NewTimer = Insertable<Database['timers']>;
+type NewTask = Insertable<Database['tasks']>;
+
+/**
+ * Collects the rows of many steps (connector calls for the outbox, timers, tasks, audit rows) and
+ * writes them with a few multi-row statements: a batch of transitions costs a handful of round
+ * trips instead of several per transition. Inserts are idempotent on their natural keys, so
+ * replaying a step after a crash cannot duplicate an effect, timer or task. Cancellations run
+ * after the inserts, so a timer scheduled and cancelled within one batch ends cancelled.
+ */
+export class StepBatch {
+  readonly #effects: NewEffect[] = [];
+  readonly #timers: NewTimer[] = [];
+  readonly #tasks: NewTask[] = [];
+  readonly #audit: NewAuditRow[] = [];
+  readonly #cancelTimers: { instanceId: string; timerKey: string }[] = [];
+  readonly #cancelTasks: { instanceId: string; taskKey: string }[] = [];
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  /** Whether any step scheduled a connector call or a timer (the effect runner has work). */
+  get scheduledWork(): boolean {
+    return this.#effects.length > 0 || this.#timers.length > 0;
+  }
+
+  add(instance: InstanceRef, step: FlowStep, record: StepRecord): void {
+    const now = Date.now();
+    const entered: { nodeId: string; nodeType: string; visit: number }[] = [];
+    for (const effect of step.effects) {
+      switch (effect.type) {
+        case EffectActionType.callConnector: {
+          const p = effect.params;
+          this.#effects.push({
+            instance_id: instance.id,
+            node_id: p.nodeId,
+            effect_key: p.effectKey,
+            idempotency_key: `${instance.id}:${p.effectKey}`,
+            connector: p.connector,
+            connector_version: p.connectorVersion,
+            operation: p.operation,
+            input: jsonb(p.input),
+            retry: p.retry ? jsonb(p.retry) : null,
+            timeout_ms: p.timeoutMs,
+            on_failure: p.onFailure,
+          });
+          this.#logger.info('effect scheduled', {
+            correlationKey: instance.correlationKey,
+            instanceId: instance.id,
+            effectKey: p.effectKey,
+            connector: p.connector,
+            operation: p.operation,
+          });
+          break;
+        }
+        case EffectActionType.scheduleTimer: {
+          const p = effect.params;
+          this.#timers.push({
+            instance_id: instance.id,
+            timer_key: p.timerKey,
+            node_id: p.nodeId,
+            purpose: p.purpose,
+            due_at: new Date(now + p.delayMs),
+          });
+          break;
+        }
+        case EffectActionType.cancelTimer:
+          this.#cancelTimers.push({ instanceId: instance.id, timerKey: effect.params.timerKey });
+          break;
+        case EffectActionType.createTask: {
+          const p = effect.params;
+          this.#tasks.push({
+            instance_id: instance.id,
+            node_id: p.nodeId,
+            task_key: p.taskKey,
+            title: p.title,
+            instructions: p.instructions,
+            candidate_roles: jsonb(p.candidateRoles),
+            form: jsonb(p.form),
+            outcomes: jsonb(p.outcomes),
+            due_at: p.dueInMs === null ? null : new Date(now + p.dueInMs),
+          });
+          this.#timers.push(...taskTimers(instance.id, p, now));
+          break;
+        }
+        case EffectActionType.cancelTask: {
+          const taskKey = effect.params.taskKey;
+          this.#cancelTasks.push({ instanceId: instance.id, taskKey });
+          this.#cancelTimers.push(
+            { instanceId: instance.id, timerKey: `${taskKey}:due` },
+            { instanceId: instance.id, timerKey: `${taskKey}:escalation` },
+          );
+          break;
+        }
+        case EffectActionType.enterNode:
+          entered.push(effect.params);
+          break;
+      }
+    }
+    this.#audit.push({
+      actor: record.actor,
+      instance_id: instance.id,
+      kind: step.done ? 'completed' : record.kind,
+      flow_key: instance.flowKey,
+      from_nodes: jsonb(record.fromNodes),
+      to_nodes: jsonb(step.activeNodes),
+      event_type: record.eventType,
+      details: jsonb({ entered, ...(record.cause ? { cause: record.cause } : {}) }),
+    });
+    this.#logger.info(step.done ? 'instance completed' : 'transition', {
+      correlationKey: instance.correlationKey,
+      instanceId: instance.id,
+      flowKey: instance.flowKey,
+      eventType: record.eventType,
+      from: record.fromNodes,
+      to: step.activeNodes,
+    });
+  }
+
+  /** Writes everything collected, inside the caller's transaction. */
+  async flush(trx: Kysely<Database>): Promise<void> {
+    if (this.#effects.length > 0) {
+      await trx
+        .insertInto('effects')
+        .values(this.#effects.splice(0))
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .execute();
+    }
+    if (this.#timers.length > 0) {
+      await trx
+        .insertInto('timers')
+        .values(this.#timers.splice(0))
+        .onConflict((oc) => oc.columns(['instance_id', 'timer_key']).doNothing())
+        .execute();
+    }
+    if (this.#tasks.length > 0) {
+      await trx
+        .insertInto('tasks')
+        .values(this.#tasks.splice(0))
+        .onConflict((oc) => oc.columns(['instance_id', 'task_key']).doNothing())
+        .execute();
+    }
+    for (const { instanceId, timerKey } of this.#cancelTimers.splice(0)) {
+      await trx
+        .updateTable('timers')
+        .set({ status: 'cancelled' })
+        .where('instance_id', '=', instanceId)
+        .where('timer_key', '=', timerKey)
+        .where('status', '=', 'scheduled')
+        .execute();
+    }
+    for (const { instanceId, taskKey } of this.#cancelTasks.splice(0)) {
+      await trx
+        .updateTable('tasks')
+        .set({ status: 'cancelled', completed_at: new Date() })
+        .where('instance_id', '=', instanceId)
+        .where('task_key', '=', taskKey)
+        .where('status', '=', 'open')
+        .execute();
+    }
+    if (this.#audit.length > 0) {
+      await trx.insertInto('audit_log').values(this.#audit.splice(0)).execute();
+    }
+  }
+}
+
+/**
+ * Writes the rows a step's effects ask for, and its audit row (one step; see {@link StepBatch}).
+ */
+export async function writeStep(
+  trx: Kysely<Database>,
+  instance: InstanceRef,
+  step: FlowStep,
+  record: StepRecord,
+  logger: Logger,
+): Promise<void> {
+  const batch = new StepBatch(logger);
+  batch.add(instance, step, record);
+  await batch.flush(trx);
+}
+
+/**
+ * A task's due date and escalation are runtime timers (the machine does not wait for them):
+ * when due they mark the task overdue or add the escalation role to its candidates.
+ */
+function taskTimers(instanceId: string, task: CreateTaskParams, now: number): NewTimer[] {
+  const timers: NewTimer[] = [];
+  if (task.dueInMs !== null)
+    timers.push({
+      instance_id: instanceId,
+      timer_key: `${task.taskKey}:due`,
+      node_id: task.nodeId,
+      purpose: 'due',
+      due_at: new Date(now + task.dueInMs),
+      payload: jsonb({ taskKey: task.taskKey }),
+    });
+  if (task.escalation !== null)
+    timers.push({
+      instance_id: instanceId,
+      timer_key: `${task.taskKey}:escalation`,
+      node_id: task.nodeId,
+      purpose: 'escalation',
+      due_at: new Date(now + task.escalation.afterMs),
+      payload: jsonb({ taskKey: task.taskKey, toRole: task.escalation.toRole }),
+    });
+  return timers;
+}
+
+/** The instance columns that follow from a snapshot. */
+export function instanceStateOf(
+  machine: FlowMachine,
+  step: FlowStep,
+): {
+  snapshot: string;
+  status: InstanceStatus;
+  current_nodes: string;
+  context: string;
+  outcome: string | null;
+  completed_at: Date | null;
+  updated_at: Date;
+} {
+  const snapshot = step.snapshot;
+  const status: InstanceStatus = step.done
+    ? 'completed'
+    : snapshot.status === 'error'
+      ? 'failed'
+      : 'running';
+  const now = new Date();
+  return {
+    snapshot: jsonb(persistSnapshot(machine, snapshot)),
+    status,
+    current_nodes: jsonb(step.activeNodes),
+    context: jsonb(snapshot.context.vars),
+    outcome: step.done ? (snapshot.context.outcome ?? 'completed') : null,
+    completed_at: status === 'running' ? null : now,
+    updated_at: now,
+  };
+}

@@ -1,0 +1,404 @@
+/**
+ * The effect runner: performs connector calls from the outbox after their transition committed.
+ * At least once, with a stable idempotency key (`<instanceId>:<effectKey>`), so the external
+ * system applies each call once even when a crash makes us call again.
+ * @module
+ */
+import { sql, type Kysely } from 'kysely';
+import {
+  invokeOperation,
+  isConnectorError,
+  type ConnectorRegistry,
+  type RetryPolicy,
+} from '@waybill/connectors-sdk';
+import { notify } from '../db/connect.ts';
+import { jsonb, type Database, type EffectRow } from '../db/schema.ts';
+import type { Logger } from '../log.ts';
+import { isRecord, toJson } from '../util.ts';
+import { WORK_CHANNEL, wakeWorkers } from './channels.ts';
+import { openIncident } from './incidents.ts';
+import { engineMetrics } from './metrics.ts';
+
+/** Retry policy when neither the node nor the operation sets one. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 5,
+  initialIntervalMs: 1000,
+  backoffCoefficient: 2,
+  maxIntervalMs: 60_000,
+};
+
+/** The connectors a runtime can call, and the deployment's config of each (by connector id). */
+export interface ConnectorSetup {
+  registry: ConnectorRegistry;
+  configs: Record<string, Record<string, unknown>>;
+}
+
+export interface EffectRunnerOptions {
+  connectors: ConnectorSetup;
+  logger: Logger;
+  /** Effects claimed per round (default 50); they run concurrently. */
+  batchSize?: number;
+  /** How long a claim lasts beyond the call's timeout before another worker may retry (default 30 s). */
+  leaseGraceMs?: number;
+  /** The call's timeout assumed for the lease when the node sets none (default 60 s). */
+  defaultLeaseMs?: number;
+  /** Aborts in-flight calls (worker shutdown); they are retried later. */
+  signal?: AbortSignal;
+}
+
+/** Why a connector call failed, as recorded on the effect and its incident. */
+export interface FailureInfo {
+  code: string;
+  message: string;
+  retryable: boolean;
+  retryAfterMs: number | undefined;
+  details: Record<string, unknown>;
+}
+
+/**
+ * Claims effects that are due (or whose lease expired), calls them, and records each outcome
+ * with the inbox message that feeds it back to the instance. Returns how many were attempted.
+ *
+ * ```ts
+ * await runDueEffects(db, { connectors: { registry, configs: { 'waybill.erp-sandbox': { baseUrl } } }, logger });
+ * ```
+ */
+export async function runDueEffects(
+  db: Kysely<Database>,
+  options: EffectRunnerOptions,
+): Promise<number> {
+  const claimed = await claimEffects(db, options);
+  if (claimed.length === 0) return 0;
+  engineMetrics.increment('waybill_effect_attempts_total', claimed.length);
+  const outputs = await Promise.all(claimed.map((effect) => runEffect(db, effect, options)));
+  // Successes are recorded together: one commit for the whole batch instead of one per call.
+  const succeeded = outputs.filter((o) => o !== null);
+  if (succeeded.length > 0) {
+    const recorded = await recordSuccesses(db, succeeded);
+    for (const { effect } of succeeded) {
+      if (recorded.has(effect.id)) options.logger.info('effect succeeded', fieldsOf(effect));
+    }
+  }
+  return claimed.length;
+}
+
+type ClaimedEffect = EffectRow & { correlation_key: string };
+
+async function claimEffects(
+  db: Kysely<Database>,
+  options: EffectRunnerOptions,
+): Promise<ClaimedEffect[]> {
+  const grace = options.leaseGraceMs ?? 30_000;
+  return db.transaction().execute(async (trx) => {
+    const due = await trx
+      .selectFrom('effects')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'pending'), eb('next_run_at', '<=', sql<Date>`now()`)]),
+          eb.and([eb('status', '=', 'running'), eb('lease_until', '<', sql<Date>`now()`)]),
+        ]),
+      )
+      .orderBy('next_run_at')
+      .limit(options.batchSize ?? 50)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (due.length === 0) return [];
+    const rows = await trx
+      .updateTable('effects')
+      .set((eb) => ({
+        status: 'running',
+        attempts: eb('attempts', '+', 1),
+        lease_until: sql<Date>`now() + make_interval(secs => (coalesce(timeout_ms, ${options.defaultLeaseMs ?? 60_000}) + ${grace}) / 1000.0)`,
+        updated_at: sql<Date>`now()`,
+      }))
+      .where(
+        'id',
+        'in',
+        due.map((d) => d.id),
+      )
+      .returningAll()
+      .execute();
+    const keys = await trx
+      .selectFrom('instances')
+      .select(['id', 'correlation_key'])
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.instance_id),
+      )
+      .execute();
+    const keyOf = new Map(keys.map((k) => [k.id, k.correlation_key]));
+    return rows.map((row) => ({ ...row, correlation_key: keyOf.get(row.instance_id) ?? '' }));
+  });
+}
+
+function fieldsOf(effect: ClaimedEffect) {
+  return {
+    correlationKey: effect.correlation_key,
+    instanceId: effect.instance_id,
+    effectKey: effect.effect_key,
+    connector: effect.connector,
+    operation: effect.operation,
+    attempt: effect.attempts,
+  };
+}
+
+interface Succeeded {
+  effect: ClaimedEffect;
+  output: ReturnType<typeof toJson>;
+}
+
+/** Performs one call; returns its output on success (recorded by the caller), else null. */
+async function runEffect(
+  db: Kysely<Database>,
+  effect: ClaimedEffect,
+  options: EffectRunnerOptions,
+): Promise<Succeeded | null> {
+  const { logger } = options;
+  const fields = fieldsOf(effect);
+  let retry = retryPolicyOf(effect, null);
+  try {
+    const connector = options.connectors.registry.getOrThrow(
+      effect.connector,
+      effect.connector_version,
+    );
+    const operation = Object.hasOwn(connector.operations, effect.operation)
+      ? connector.operations[effect.operation]
+      : undefined;
+    retry = retryPolicyOf(effect, operation?.defaultRetry ?? null);
+    const input = isRecord(effect.input) ? effect.input : {};
+    const output = await invokeOperation(connector, effect.operation, {
+      config: options.connectors.configs[effect.connector] ?? {},
+      input,
+      idempotencyKey: effect.idempotency_key,
+      correlationId: effect.correlation_key,
+      ...(effect.timeout_ms === null ? {} : { timeoutMs: effect.timeout_ms }),
+      logger: logger.child(fields),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { effect, output: toJson(output) };
+  } catch (error) {
+    const failure = failureOf(error);
+    engineMetrics.increment('waybill_effect_failures_total');
+    const exhausted = effect.attempts >= retry.maxAttempts;
+    if (failure.retryable && !exhausted) {
+      const delay = backoffDelay(retry, effect.attempts, failure.retryAfterMs);
+      await recordRetry(db, effect, failure, delay);
+      logger.warn('effect will be retried', {
+        ...fields,
+        code: failure.code,
+        error: failure.message,
+        delayMs: delay,
+      });
+    } else {
+      await recordFailure(db, effect, failure);
+      logger.error('effect failed', {
+        ...fields,
+        code: failure.code,
+        error: failure.message,
+        exhausted,
+      });
+    }
+    return null;
+  }
+}
+
+function retryPolicyOf(effect: EffectRow, operationDefault: RetryPolicy | null): RetryPolicy {
+  const stored = effect.retry;
+  if (
+    isRecord(stored) &&
+    typeof stored.maxAttempts === 'number' &&
+    typeof stored.initialIntervalMs === 'number' &&
+    typeof stored.backoffCoefficient === 'number' &&
+    typeof stored.maxIntervalMs === 'number'
+  ) {
+    return {
+      maxAttempts: stored.maxAttempts,
+      initialIntervalMs: stored.initialIntervalMs,
+      backoffCoefficient: stored.backoffCoefficient,
+      maxIntervalMs: stored.maxIntervalMs,
+    };
+  }
+  return operationDefault ?? DEFAULT_RETRY_POLICY;
+}
+
+/**
+ * Delay before attempt `attempt + 1`, with "full jitter": a random point between 0 and the
+ * exponential bound `initialIntervalMs * backoffCoefficient^(attempt-1)` (capped at
+ * `maxIntervalMs`), so that calls failing together do not retry together. Never sooner than a
+ * rate limit's `retryAfterMs`. `random` returns a number in [0, 1).
+ *
+ * ```ts
+ * const policy = { maxAttempts: 5, initialIntervalMs: 1000, backoffCoefficient: 2, maxIntervalMs: 60000 };
+ * backoffDelay(policy, 3);                 // between 0 and 4000
+ * backoffDelay(policy, 3, 10_000);         // at least 10000
+ * backoffDelay(policy, 3, undefined, () => 0.5); // 2000
+ * ```
+ */
+export function backoffDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
+  const exponential =
+    policy.initialIntervalMs * Math.pow(policy.backoffCoefficient, Math.max(0, attempt - 1));
+  const bound = Math.min(policy.maxIntervalMs, exponential);
+  return Math.round(Math.max(bound * random(), retryAfterMs ?? 0));
+}
+
+function failureOf(error: unknown): FailureInfo {
+  if (isConnectorError(error)) {
+    return {
+      code: error.code,
+      message: error.message,
+      retryable: error.retryable,
+      retryAfterMs: error.retryAfterMs,
+      details: error.details,
+    };
+  }
+  // Anything else (a bug in a connector, a dropped connection) is treated as transient.
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'RETRYABLE', message, retryable: true, retryAfterMs: undefined, details: {} };
+}
+
+async function recordSuccesses(db: Kysely<Database>, succeeded: Succeeded[]): Promise<Set<number>> {
+  return db
+    .transaction()
+    .execute(async (trx) => {
+      const recorded = new Set<number>();
+      for (const { effect, output } of succeeded) {
+        const updated = await trx
+          .updateTable('effects')
+          .set({
+            status: 'succeeded',
+            result: jsonb(output),
+            lease_until: null,
+            last_error: null,
+            updated_at: new Date(),
+          })
+          // Only the worker holding the current claim may record an outcome (fenced by `attempts`).
+          .where('id', '=', effect.id)
+          .where('status', '=', 'running')
+          .where('attempts', '=', effect.attempts)
+          .returning('id')
+          .executeTakeFirst();
+        if (updated) recorded.add(effect.id);
+      }
+      const messages = succeeded
+        .filter(({ effect }) => recorded.has(effect.id))
+        .map(({ effect, output }) => ({
+          instance_id: effect.instance_id,
+          kind: 'effect' as const,
+          body: jsonb({ type: 'waybill.effect.succeeded', effectKey: effect.effect_key, output }),
+        }));
+      if (messages.length > 0) {
+        await trx.insertInto('inbox').values(messages).execute();
+      }
+      return recorded;
+    })
+    .then(async (recorded) => {
+      if (recorded.size > 0) await wakeWorkers(db, 'inbox');
+      return recorded;
+    });
+}
+
+async function recordRetry(
+  db: Kysely<Database>,
+  effect: ClaimedEffect,
+  failure: FailureInfo,
+  delayMs: number,
+): Promise<void> {
+  await db
+    .updateTable('effects')
+    .set({
+      status: 'pending',
+      lease_until: null,
+      next_run_at: new Date(Date.now() + delayMs),
+      last_error: jsonb({
+        code: failure.code,
+        message: failure.message,
+        details: failure.details,
+        attempt: effect.attempts,
+      }),
+      updated_at: new Date(),
+    })
+    // Only the worker holding the current claim may record an outcome (fenced by `attempts`).
+    .where('id', '=', effect.id)
+    .where('status', '=', 'running')
+    .where('attempts', '=', effect.attempts)
+    .execute();
+}
+
+async function recordFailure(
+  db: Kysely<Database>,
+  effect: ClaimedEffect,
+  failure: FailureInfo,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('effects')
+      .set({
+        status: 'failed',
+        lease_until: null,
+        last_error: jsonb({
+          code: failure.code,
+          message: failure.message,
+          details: failure.details,
+          attempt: effect.attempts,
+        }),
+        updated_at: new Date(),
+      })
+      // Only the worker holding the current claim may record an outcome (fenced by `attempts`).
+      .where('id', '=', effect.id)
+      .where('status', '=', 'running')
+      .where('attempts', '=', effect.attempts)
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) return;
+    if (effect.on_failure === 'incident') {
+      // No `error` path in the flow: the instance stays at its node and an operator decides.
+      await openIncident(trx, effect, failure);
+      return;
+    }
+    await trx
+      .insertInto('inbox')
+      .values({
+        instance_id: effect.instance_id,
+        kind: 'effect',
+        body: jsonb({
+          type: 'waybill.effect.failed',
+          effectKey: effect.effect_key,
+          error: { code: failure.code, message: failure.message },
+        }),
+      })
+      .execute();
+    const instance = await trx
+      .selectFrom('instances')
+      .select(['flow_key', 'current_nodes'])
+      .where('id', '=', effect.instance_id)
+      .executeTakeFirst();
+    await trx
+      .insertInto('audit_log')
+      .values({
+        actor: 'system',
+        instance_id: effect.instance_id,
+        kind: 'effect.failed',
+        flow_key: instance?.flow_key ?? null,
+        from_nodes: jsonb(instance?.current_nodes ?? []),
+        to_nodes: jsonb(instance?.current_nodes ?? []),
+        event_type: null,
+        details: jsonb({
+          effectKey: effect.effect_key,
+          connector: effect.connector,
+          operation: effect.operation,
+          attempts: effect.attempts,
+          error: { code: failure.code, message: failure.message },
+        }),
+      })
+      .execute();
+    await notify(trx, WORK_CHANNEL, 'inbox');
+  });
+}

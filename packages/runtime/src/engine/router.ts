@@ -1,0 +1,317 @@
+/**
+ * Routing: pending events → the inboxes of the instances they concern. Starts instances for
+ * trigger events and hands them the events that arrived before them (parked). Nothing is ever
+ * dropped: an event nobody takes is parked until an instance for its key starts.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Insertable, type Kysely } from 'kysely';
+import { startFlow, type FlowStep } from '@waybill/shared';
+import { jsonb, type Database, type EventRow } from '../db/schema.ts';
+import type { Logger } from '../log.ts';
+import { instanceStateOf, StepBatch } from './apply-step.ts';
+import { wakeWorkers } from './channels.ts';
+import { engineMetrics } from './metrics.ts';
+import type { MachineCache } from './machines.ts';
+
+export interface RouteOptions {
+  machines: MachineCache;
+  logger: Logger;
+  /** Events per transaction (default 50). */
+  batchSize?: number;
+}
+
+/** Arbitrary constant naming the routing lock (see below). */
+const ROUTING_LOCK = 727_001;
+
+interface TriggeredFlow {
+  key: string;
+  version: number;
+}
+
+/**
+ * Routes one batch of pending events in seq order, in one transaction. Returns how many.
+ *
+ * Routing takes a transaction-scoped advisory lock: events of one correlation key must reach
+ * inboxes in the order they were received, and two routers must not both start an instance for
+ * the same key. Routing is cheap (no machine steps except starts), so one router at a time is
+ * not the bottleneck; the advancing of instances runs in parallel.
+ *
+ * ```ts
+ * const routed = await routeEvents(db, { machines, logger });
+ * ```
+ */
+export async function routeEvents(db: Kysely<Database>, options: RouteOptions): Promise<number> {
+  const { routed, delivered } = await db.transaction().execute(async (trx) => {
+    const locked = await sql<{
+      ok: boolean;
+    }>`select pg_try_advisory_xact_lock(${ROUTING_LOCK}) as ok`.execute(trx);
+    if (!locked.rows[0]?.ok) return { routed: 0, delivered: false };
+    const events = await trx
+      .selectFrom('events')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .orderBy('seq')
+      .limit(options.batchSize ?? 50)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (events.length === 0) return { routed: 0, delivered: false };
+    const triggers = await latestTriggers(trx);
+    for (const event of events) {
+      for (const flow of triggers.get(event.type) ?? [])
+        await options.machines.get(trx, flow.key, flow.version);
+    }
+    const routing = await RoutingBatch.load(trx, events, options);
+    for (const event of events) routing.route(event, triggers.get(event.type) ?? []);
+    return { routed: events.length, delivered: await routing.flush(trx) };
+  });
+  engineMetrics.increment('waybill_events_routed_total', routed);
+  if (delivered) await wakeWorkers(db, 'inbox');
+  return routed;
+}
+
+type ParkedEvent = Pick<EventRow, 'id' | 'type' | 'payload'>;
+type NewInbox = { instance_id: string; kind: 'event'; body: string; event_id: string };
+
+/**
+ * Routes a batch of events in memory against the instances of their keys (read once), then
+ * writes new instances, their step rows, inbox messages and event statuses with a few
+ * multi-row statements.
+ */
+class RoutingBatch {
+  readonly #options: RouteOptions;
+  /** Running instance ids per correlation key, oldest first. */
+  readonly #running = new Map<string, string[]>();
+  /** Flow keys with an instance (any status) per correlation key. */
+  readonly #existing = new Map<string, Set<string>>();
+  /** Events nobody took yet per correlation key, in arrival order. */
+  readonly #parked = new Map<string, ParkedEvent[]>();
+  readonly #status = new Map<string, 'routed' | 'parked'>();
+  readonly #instances: Insertable<Database['instances']>[] = [];
+  readonly #inbox: NewInbox[] = [];
+  readonly #failedStarts: { event: EventRow; flow: TriggeredFlow; error: unknown }[] = [];
+  readonly #steps: StepBatch;
+
+  private constructor(options: RouteOptions) {
+    this.#options = options;
+    this.#steps = new StepBatch(options.logger);
+  }
+
+  static async load(
+    trx: Kysely<Database>,
+    events: EventRow[],
+    options: RouteOptions,
+  ): Promise<RoutingBatch> {
+    const batch = new RoutingBatch(options);
+    const keys = [...new Set(events.map((e) => e.correlation_key))];
+    const known = await trx
+      .selectFrom('instances')
+      .select(['id', 'flow_key', 'correlation_key', 'status'])
+      .where('correlation_key', 'in', keys)
+      .orderBy('created_at')
+      .execute();
+    for (const instance of known) {
+      batch.#existingOf(instance.correlation_key).add(instance.flow_key);
+      if (instance.status === 'running')
+        batch.#runningOf(instance.correlation_key).push(instance.id);
+    }
+    const parked = await trx
+      .selectFrom('events')
+      .select(['id', 'type', 'payload', 'correlation_key'])
+      .where('correlation_key', 'in', keys)
+      .where('status', '=', 'parked')
+      .orderBy('seq')
+      .forUpdate()
+      .execute();
+    for (const event of parked) batch.#parkedOf(event.correlation_key).push(event);
+    return batch;
+  }
+
+  #runningOf(key: string): string[] {
+    let list = this.#running.get(key);
+    if (!list) this.#running.set(key, (list = []));
+    return list;
+  }
+
+  #existingOf(key: string): Set<string> {
+    let set = this.#existing.get(key);
+    if (!set) this.#existing.set(key, (set = new Set()));
+    return set;
+  }
+
+  #parkedOf(key: string): ParkedEvent[] {
+    let list = this.#parked.get(key);
+    if (!list) this.#parked.set(key, (list = []));
+    return list;
+  }
+
+  route(event: EventRow, triggered: TriggeredFlow[]): void {
+    const key = event.correlation_key;
+    const running = [...this.#runningOf(key)];
+    for (const id of running) this.#deliver(id, event);
+    let started = 0;
+    for (const flow of triggered) {
+      if (this.#existingOf(key).has(flow.key)) continue;
+      this.#existingOf(key).add(flow.key);
+      this.#start(event, flow);
+      started += 1;
+    }
+    const taken = running.length > 0 || started > 0;
+    this.#status.set(event.id, taken ? 'routed' : 'parked');
+    if (!taken) this.#parkedOf(key).push(event);
+    this.#options.logger.info(taken ? 'event routed' : 'event parked', {
+      correlationKey: key,
+      eventId: event.id,
+      eventType: event.type,
+      instances: running.length,
+      started,
+    });
+  }
+
+  #deliver(instanceId: string, event: ParkedEvent): void {
+    this.#inbox.push({
+      instance_id: instanceId,
+      kind: 'event',
+      body: messageOf(event),
+      event_id: event.id,
+    });
+  }
+
+  #start(event: EventRow, flow: TriggeredFlow): void {
+    const { machine } = this.#options.machines.peek(flow.key, flow.version);
+    let step: FlowStep;
+    try {
+      step = startFlow(machine, { trigger: { type: event.type, payload: event.payload } });
+    } catch (error) {
+      // A start the flow cannot make (an expression failing on this payload) must not block
+      // the routing of every later event: record a failed instance instead.
+      this.#failedStarts.push({ event, flow, error });
+      return;
+    }
+    engineMetrics.increment('waybill_instances_started_total');
+    const id = randomUUID();
+    const state = instanceStateOf(machine, step);
+    this.#instances.push({
+      id,
+      flow_key: flow.key,
+      flow_version: flow.version,
+      correlation_key: event.correlation_key,
+      ...state,
+    });
+    const ref = {
+      id,
+      flowKey: flow.key,
+      flowVersion: flow.version,
+      correlationKey: event.correlation_key,
+    };
+    this.#steps.add(ref, step, {
+      kind: 'started',
+      fromNodes: [],
+      eventType: event.type,
+      actor: 'system',
+      cause: { eventId: event.id },
+    });
+    if (state.status !== 'running') return;
+    this.#runningOf(event.correlation_key).push(id);
+    // Events of this key that nobody took before: the new instance gets them, in arrival order.
+    for (const parked of this.#parkedOf(event.correlation_key).splice(0)) {
+      this.#deliver(id, parked);
+      this.#status.set(parked.id, 'routed');
+    }
+  }
+
+  /** Writes the batch; returns whether any message was delivered. */
+  async flush(trx: Kysely<Database>): Promise<boolean> {
+    if (this.#instances.length > 0)
+      await trx.insertInto('instances').values(this.#instances).execute();
+    await this.#steps.flush(trx);
+    for (const { event, flow, error } of this.#failedStarts) {
+      await recordFailedStart(trx, event, flow, error, this.#options.logger);
+    }
+    if (this.#inbox.length > 0) await trx.insertInto('inbox').values(this.#inbox).execute();
+    const routed: string[] = [];
+    const parked: string[] = [];
+    for (const [id, status] of this.#status) (status === 'routed' ? routed : parked).push(id);
+    if (routed.length > 0) {
+      await trx
+        .updateTable('events')
+        .set({ status: 'routed', routed_at: new Date() })
+        .where('id', 'in', routed)
+        .execute();
+    }
+    if (parked.length > 0) {
+      await trx
+        .updateTable('events')
+        .set({ status: 'parked', routed_at: null })
+        .where('id', 'in', parked)
+        .where('status', '=', 'pending')
+        .execute();
+    }
+    return this.#inbox.length > 0 || this.#instances.length > 0;
+  }
+}
+
+/** The latest published version of every flow, by trigger event type. */
+async function latestTriggers(db: Kysely<Database>): Promise<Map<string, TriggeredFlow[]>> {
+  const rows = await sql<{ key: string; version: number; trigger: string | null }>`
+    select distinct on (key) key, version, definition->'trigger'->>'event' as trigger
+    from flow_versions order by key, version desc
+  `.execute(db);
+  const byType = new Map<string, TriggeredFlow[]>();
+  for (const row of rows.rows) {
+    if (!row.trigger) continue;
+    const list = byType.get(row.trigger) ?? [];
+    list.push({ key: row.key, version: row.version });
+    byType.set(row.trigger, list);
+  }
+  return byType;
+}
+
+function messageOf(event: Pick<EventRow, 'id' | 'type' | 'payload'>): string {
+  return jsonb({ type: event.type, payload: event.payload, eventId: event.id });
+}
+
+async function recordFailedStart(
+  trx: Kysely<Database>,
+  event: EventRow,
+  flow: TriggeredFlow,
+  error: unknown,
+  logger: Logger,
+): Promise<void> {
+  const err = error instanceof Error ? error : new Error(String(error));
+  const now = new Date();
+  const instance = await trx
+    .insertInto('instances')
+    .values({
+      flow_key: flow.key,
+      flow_version: flow.version,
+      correlation_key: event.correlation_key,
+      status: 'failed',
+      snapshot: jsonb(null),
+      current_nodes: jsonb([]),
+      outcome: null,
+      completed_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('audit_log')
+    .values({
+      actor: 'system',
+      instance_id: instance.id,
+      kind: 'failed',
+      flow_key: flow.key,
+      from_nodes: jsonb([]),
+      to_nodes: jsonb([]),
+      event_type: event.type,
+      details: jsonb({ eventId: event.id, error: { name: err.name, message: err.message } }),
+    })
+    .execute();
+  logger.error('instance failed to start', {
+    correlationKey: event.correlation_key,
+    instanceId: instance.id,
+    flowKey: flow.key,
+    err,
+  });
+}

@@ -1,0 +1,194 @@
+/**
+ * The platform in one object: database (migrated), API key, connectors, HTTP server (events,
+ * instances, tRPC, designer) and an in-process worker. `cli.ts start` is a thin shell around it;
+ * e2e tests and benchmarks create one directly.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import { ConnectorRegistry, erpSandboxConnector } from '@waybill/connectors-sdk';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { ensureApiKey } from './api/api-keys.ts';
+import { createHttpApp } from './api/app.ts';
+import type { AppRouter } from './api/routers/_app.ts';
+import { appRouter } from './api/routers/_app.ts';
+import type { RateLimitConfig } from './api/rate-limit.ts';
+import type { TrpcContext } from './api/trpc.ts';
+import { connect, defaultDataDir, type Connection } from './db/connect.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import type { Database } from './db/schema.ts';
+import { deployFlow } from './engine/flows.ts';
+import { MachineCache } from './engine/machines.ts';
+import { Worker } from './engine/worker.ts';
+import { createLogger, type Logger } from './log.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The runtime package's version (from its package.json). */
+export const RUNTIME_VERSION: string = readVersion();
+
+function readVersion(): string {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8'));
+    if (
+      parsed &&
+      typeof parsed === 'object' &&
+      'version' in parsed &&
+      typeof parsed.version === 'string'
+    ) {
+      return parsed.version;
+    }
+  } catch {
+    // fall through
+  }
+  return '0.0.0';
+}
+
+/** Where the designer's production build is, relative to this package. */
+export const DEFAULT_DESIGNER_DIR = resolve(here, '..', '..', 'designer', 'dist');
+
+export interface PlatformOptions {
+  /** Use this connection (tests); otherwise one is opened from `databaseUrl` / `dataDir`. */
+  connection?: Connection;
+  databaseUrl?: string | undefined;
+  /** Waybill's data directory (default `WAYBILL_DATA_DIR` or `./.waybill`). */
+  dataDir?: string | undefined;
+  /** Connectors the flows may call (default: the ERP sandbox). */
+  registry?: ConnectorRegistry;
+  /** Config per connector id (base URLs, credentials). */
+  connectorConfigs?: Record<string, Record<string, unknown>>;
+  logger?: Logger;
+  /** Start the in-process worker (default true). */
+  worker?: boolean;
+  pollIntervalMs?: number;
+  /** Bootstrap API key (default `WAYBILL_API_KEY`, else saved in / created under the data dir). */
+  apiKey?: string | undefined;
+  /** The designer's build directory (default `packages/designer/dist`); null serves no UI. */
+  designerDir?: string | null;
+  maxEventBytes?: number;
+  /** Largest body of other requests (default `WAYBILL_MAX_BODY_BYTES` or 4 MiB). */
+  maxBodyBytes?: number;
+  /** Per-key rate limit of the external API (default from `WAYBILL_RATE_LIMIT`, `WAYBILL_RATE_LIMIT_BURST`). */
+  rateLimit?: RateLimitConfig;
+}
+
+export interface Platform {
+  connection: Connection;
+  db: Kysely<Database>;
+  app: FastifyInstance;
+  worker: Worker;
+  registry: ConnectorRegistry;
+  connectorConfigs: Record<string, Record<string, unknown>>;
+  /** The bootstrap API key and where it came from. */
+  apiKey: { key: string; source: 'env' | 'file' | 'created'; file: string | null };
+  version: string;
+  logger: Logger;
+  /** Publishes a flow definition (template deployment); unchanged content publishes nothing. */
+  deploy(
+    definition: unknown,
+    options?: { note?: string; publishedBy?: string },
+  ): Promise<{ key: string; version: number; unchanged: boolean }>;
+  /** Starts the HTTP server; resolves to its base URL. */
+  listen(options?: { port?: number; host?: string }): Promise<string>;
+  /** Stops the worker (finishing its round), the server and the database, in that order. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the platform: connects, migrates, ensures the API key, builds the HTTP app and
+ * starts the worker.
+ *
+ * ```ts
+ * const platform = await createPlatform({ dataDir: 'memory://', connectorConfigs: { 'waybill.erp-sandbox': { baseUrl, apiKey } } });
+ * const url = await platform.listen({ port: 0 });
+ * // POST `${url}/api/v1/events` with `Authorization: Bearer ${platform.apiKey.key}`
+ * await platform.close();
+ * ```
+ */
+export async function createPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const logger = options.logger ?? createLogger();
+  const ownsConnection = !options.connection;
+  const dataDir = options.dataDir ?? defaultDataDir();
+  const connection =
+    options.connection ??
+    (await connect({ databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL, dataDir }));
+  await migrateToLatest(connection.db);
+  const keyDir = connection.kind === 'pglite' && dataDir.startsWith('memory://') ? null : dataDir;
+  const apiKey = await ensureApiKey(connection.db, { dataDir: keyDir, envKey: options.apiKey });
+  const registry = options.registry ?? new ConnectorRegistry([erpSandboxConnector]);
+  const connectorConfigs = options.connectorConfigs ?? {};
+  const machines = new MachineCache();
+  const worker = new Worker({
+    connection,
+    connectors: { registry, configs: connectorConfigs },
+    logger,
+    machines,
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+  });
+  const context: TrpcContext = {
+    db: connection.db,
+    databaseKind: connection.kind,
+    version: RUNTIME_VERSION,
+    registry,
+    actor: 'designer',
+  };
+  const app = await createHttpApp({
+    connection,
+    logger,
+    version: RUNTIME_VERSION,
+    maxEventBytes: options.maxEventBytes,
+    maxBodyBytes: options.maxBodyBytes,
+    rateLimit: options.rateLimit,
+    designerDir: options.designerDir === undefined ? DEFAULT_DESIGNER_DIR : options.designerDir,
+    plugins: [
+      async (fastify) => {
+        await fastify.register(fastifyTRPCPlugin, {
+          prefix: '/trpc',
+          trpcOptions: {
+            router: appRouter,
+            createContext: () => context,
+            onError: ({ error, path }) => {
+              if (error.code === 'INTERNAL_SERVER_ERROR')
+                logger.error('tRPC error', { path, err: error });
+            },
+          } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+        });
+      },
+    ],
+  });
+  if (options.worker ?? true) worker.start();
+  let closed = false;
+  return {
+    connection,
+    db: connection.db,
+    app,
+    worker,
+    registry,
+    connectorConfigs,
+    apiKey,
+    version: RUNTIME_VERSION,
+    logger,
+    deploy: (definition, deployOptions = {}) =>
+      deployFlow(connection.db, definition, {
+        note: deployOptions.note ?? null,
+        publishedBy: deployOptions.publishedBy ?? 'system',
+        catalogue: registry.catalogue(),
+      }),
+    async listen(listenOptions = {}) {
+      return app.listen({
+        port: listenOptions.port ?? 3000,
+        host: listenOptions.host ?? '0.0.0.0',
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await worker.stop();
+      await app.close();
+      if (ownsConnection) await connection.close();
+    },
+  };
+}
