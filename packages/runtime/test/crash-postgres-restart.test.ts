@@ -104,7 +104,10 @@ describe.skipIf(!available)('crash safety: Postgres restarts (private cluster)',
       pgCtl('restart');
     }
     const deadline = Date.now() + 80_000;
-    while ((await remainingWork()) !== 0 && Date.now() < deadline) await sleep(250);
+    while (worker.exitCode === null && (await remainingWork()) !== 0 && Date.now() < deadline) {
+      await sleep(250);
+    }
+    expect(worker.exitCode, `the worker died:\n${output.slice(-2000)}`).toBeNull();
     expect(await remainingWork(), output.slice(-2000)).toBe(0);
 
     const instances = await connection!.db

@@ -98,8 +98,13 @@ async function connectPostgres(databaseUrl: string, poolSize: number): Promise<C
   const types = new pg.TypeOverrides();
   types.setTypeParser(INT8_OID, (value: string) => Number(value));
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, types });
-  // An idle client that loses its server must not crash the process; the pool replaces it.
+  // A client that loses its server must not crash the process: an idle one is replaced by the
+  // pool; a checked-out one (the pool drops its own listener while it is lent out) fails its next
+  // query, the caller's transaction rolls back, and the pool discards it on release.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   const listeners: pg.Client[] = [];
