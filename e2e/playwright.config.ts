@@ -7,7 +7,7 @@ const ci = !!process.env.CI;
 
 export default defineConfig({
   testDir: './tests',
-  outputDir: './.output/test-results',
+  outputDir: process.env.E2E_OUTPUT_DIR ?? './.output/test-results',
   forbidOnly: ci,
   retries: ci ? 1 : 0,
   workers: 1,
@@ -21,7 +21,7 @@ export default defineConfig({
         outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_FILE ?? './.output/reports/playwright.json',
       },
     ],
-    ['html', { outputFolder: './.output/report', open: 'never' }],
+    ['html', { outputFolder: process.env.E2E_REPORT_DIR ?? './.output/report', open: 'never' }],
   ],
   use: {
     baseURL: `http://127.0.0.1:${port}`,

@@ -48,7 +48,9 @@ function readVersion(): string {
 }
 
 /** Where the designer's production build is, relative to this package. */
-export const DEFAULT_DESIGNER_DIR = resolve(here, '..', '..', 'designer', 'dist');
+/** The designer's production build: `WAYBILL_DESIGNER_DIR`, else `packages/designer/dist`. */
+export const DEFAULT_DESIGNER_DIR =
+  process.env.WAYBILL_DESIGNER_DIR ?? resolve(here, '..', '..', 'designer', 'dist');
 
 export interface PlatformOptions {
   /** Use this connection (tests); otherwise one is opened from `databaseUrl` / `dataDir`. */
