@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import { ingestEvent } from '../engine/ingest.ts';
+import { IngestCommitter } from '../engine/ingest.ts';
 import type { Logger } from '../log.ts';
 import type { ApiMetrics } from './api-metrics.ts';
 import { eventBodySchema } from './api.schema.ts';
@@ -36,7 +36,9 @@ export interface EventsRouteOptions {
 
 export function eventsRoute(app: FastifyInstance, options: EventsRouteOptions): void {
   const { auth, logger, metrics } = options;
-  const db = auth.db;
+  // Concurrent requests share commits; each is answered once its own event is durable.
+  const committer = new IngestCommitter(auth.db);
+  app.addHook('onClose', () => committer.close());
   app.post('/api/v1/events', {
     bodyLimit: options.maxEventBytes,
     // Authenticate before the body is read, so unauthenticated clients learn nothing else.
@@ -66,7 +68,7 @@ export function eventsRoute(app: FastifyInstance, options: EventsRouteOptions): 
       const event = parsed.data;
       const identity = identityOf(request);
       const started = performance.now();
-      const result = await ingestEvent(db, event, {
+      const result = await committer.submit(event, {
         idempotencyKey,
         apiKeyId: identity?.id ?? null,
       });
