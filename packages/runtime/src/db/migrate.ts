@@ -12,11 +12,13 @@ import {
 } from 'kysely/migration';
 import { initial } from './migrations/2026112301_initial.ts';
 import { incidents } from './migrations/2026112302_incidents.ts';
+import { identity } from './migrations/2026112440_identity.ts';
 import type { Database } from './schema.ts';
 
 const migrations: Record<string, Migration> = {
   '2026112301_initial': initial,
   '2026112302_incidents': incidents,
+  '2026112440_identity': identity,
 };
 
 const provider: MigrationProvider = {

@@ -166,6 +166,12 @@ export interface TasksTable {
   escalated_at: Optional<Date | string>;
   /** When the task passed its due date still open. */
   overdue_at: Optional<Date | string>;
+  /** When the reminder before the due date went out. */
+  reminded_at: Optional<Date | string>;
+  /** When the task breached its SLA (still open at its due date): shown wherever tasks show. */
+  breached_at: Optional<Date | string>;
+  /** How many escalation steps have fired (0: none). */
+  escalation_level: ColumnType<number, number | undefined, number>;
 }
 
 /** A connector call that failed for good where the flow has no `error` path: an operator decides. */
@@ -229,6 +235,73 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null;
 }
 
+export interface UsersTable {
+  id: Generated<string>;
+  /** Lower-case sign-in name. */
+  username: string;
+  display_name: string;
+  email: Optional<string>;
+  /** `scrypt$…` (see identity/passwords.ts); null for single-sign-on-only users. */
+  password_hash: Optional<string>;
+  /** Whom escalations go to when a task assigned to this user is overdue. */
+  manager_id: Optional<string>;
+  failed_attempts: ColumnType<number, number | undefined, number>;
+  locked_until: Optional<Date | string>;
+  disabled_at: Optional<Date | string>;
+  last_sign_in_at: Optional<Date | string>;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role: string;
+}
+
+/** A work queue: tasks whose candidate roles name the group are visible to its members. */
+export interface GroupsTable {
+  key: string;
+  name: string;
+  created_at: TimestampDefault;
+}
+
+export interface GroupMembersTable {
+  group_key: string;
+  user_id: string;
+}
+
+export interface SessionsTable {
+  /** sha256 (hex) of the session id the cookie carries. */
+  id_hash: string;
+  user_id: string;
+  /** Must come back in the `X-CSRF-Token` header of every state-changing request. */
+  csrf_token: string;
+  created_at: TimestampDefault;
+  last_seen_at: TimestampDefault;
+  expires_at: Timestamp;
+  revoked_at: Optional<Date | string>;
+  ip: Optional<string>;
+  user_agent: Optional<string>;
+}
+
+export type NotificationStatus = 'pending' | 'sent' | 'failed';
+
+/** The notification outbox: written with the change that causes it, delivered after commit. */
+export interface NotificationsTable {
+  id: Generated<number>;
+  kind: string;
+  channel: string;
+  recipient: string;
+  task_id: Optional<string>;
+  payload: Jsonb<unknown>;
+  status: ColumnType<NotificationStatus, NotificationStatus | undefined, NotificationStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_run_at: TimestampDefault;
+  last_error: Optional<string>;
+  created_at: TimestampDefault;
+  sent_at: Optional<Date | string>;
+}
+
 /** Every table of the runtime's database. */
 export interface Database {
   flows: FlowsTable;
@@ -243,6 +316,12 @@ export interface Database {
   api_keys: ApiKeysTable;
   incidents: IncidentsTable;
   exceptions: ExceptionsTable;
+  users: UsersTable;
+  user_roles: UserRolesTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  sessions: SessionsTable;
+  notifications: NotificationsTable;
 }
 
 export type InstanceRow = Selectable<InstancesTable>;
