@@ -125,13 +125,16 @@ export type ParameterDeclaration = z.infer<typeof parameterSchema>;
 
 /**
  * How an incoming business event updates the instance, whatever node it is waiting at:
- * its payload is kept in `assign` (so events that arrive early are not lost), and `payload`
- * types it for the expression checker.
+ * its payload is kept in `assign` (so events that arrive early are not lost), or added to the end
+ * of the list in `append` (every event of the type is kept), and `payload` types it for the
+ * expression checker.
  */
 export const eventBindingSchema = z
   .object({
     type: eventTypeSchema,
     assign: identifier.optional(),
+    /** A list variable each payload of this type is appended to (the trigger's too), e.g. to collect shipments. */
+    append: identifier.optional(),
     payload: typeSpecSchema.optional(),
     description: z.string().optional(),
   })
@@ -157,7 +160,11 @@ const nodeBase = {
 };
 
 export const conditionSchema = z
-  .object({ id: identifier, label: z.string().optional(), expression: z.string().min(1) })
+  .object({
+    id: identifier,
+    label: z.string().optional(),
+    expression: z.string().min(1),
+  })
   .strict();
 export type Condition = z.infer<typeof conditionSchema>;
 
@@ -187,12 +194,20 @@ export const outcomeSchema = z.object({ id: identifier, label: z.string().min(1)
 export const startNodeSchema = z.object({ ...nodeBase, type: z.literal('start') }).strict();
 
 export const endNodeSchema = z
-  .object({ ...nodeBase, type: z.literal('end'), outcome: z.string().min(1).default('completed') })
+  .object({
+    ...nodeBase,
+    type: z.literal('end'),
+    outcome: z.string().min(1).default('completed'),
+  })
   .strict();
 
 /** Branches on the first condition that holds; leaves through `default` when none does. */
 export const decisionNodeSchema = z
-  .object({ ...nodeBase, type: z.literal('decision'), conditions: z.array(conditionSchema).min(1) })
+  .object({
+    ...nodeBase,
+    type: z.literal('decision'),
+    conditions: z.array(conditionSchema).min(1),
+  })
   .strict();
 
 /**

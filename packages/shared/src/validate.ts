@@ -30,7 +30,11 @@ import type { Problem } from './problem.ts';
 export interface ConnectorCatalogEntry {
   id: string;
   version: number;
-  operations: { name: string; inputFields: string[]; requiredInputs: string[] }[];
+  operations: {
+    name: string;
+    inputFields: string[];
+    requiredInputs: string[];
+  }[];
 }
 
 export interface ValidateOptions {
@@ -162,7 +166,14 @@ class Problems {
     message: string,
     extra: ProblemLocation = {},
   ): void {
-    this.list.push({ code, severity: 'error', nodeId, field, message, ...extra });
+    this.list.push({
+      code,
+      severity: 'error',
+      nodeId,
+      field,
+      message,
+      ...extra,
+    });
   }
 
   warning(code: string, nodeId: string | null, field: string, message: string): void {
@@ -229,6 +240,26 @@ function checkDeclarations(flow: FlowDefinition, problems: Problems): void {
     );
   }
   flow.events.forEach((b, i) => {
+    if (b.append !== undefined) {
+      const target = flow.variables.find((v) => v.name === b.append);
+      if (!target) {
+        problems.error(
+          'variable.undeclared',
+          null,
+          `events.${i}.append`,
+          `event '${b.type}' is appended to '${b.append}', which is not a declared variable`,
+        );
+      } else if (
+        typeof target.type === 'string' ? target.type !== 'any' : !('list' in target.type)
+      ) {
+        problems.error(
+          'variable.not-a-list',
+          null,
+          `events.${i}.append`,
+          `event '${b.type}' is appended to '${b.append}', which is not declared as a list`,
+        );
+      }
+    }
     if (b.assign !== undefined && !declared.has(b.assign)) {
       problems.error(
         'variable.undeclared',
@@ -477,7 +508,9 @@ function checkNode(node: FlowNode, ctx: Context): void {
         );
       }
       if (node.filter !== undefined && node.filter.trim() !== '') {
-        const env = buildExpressionEnvironment(ctx.flow, { eventType: node.eventType });
+        const env = buildExpressionEnvironment(ctx.flow, {
+          eventType: node.eventType,
+        });
         checkExpressionField(node.id, 'filter', node.filter, env, ctx, true);
       }
       return;

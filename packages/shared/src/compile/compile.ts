@@ -109,7 +109,19 @@ function initialVars(flow: FlowDefinition, input: FlowInput): Record<string, Jso
   for (const variable of flow.variables)
     vars[variable.name] ??= toJsonValue(variable.initial ?? null);
   if (flow.trigger.assign !== undefined) vars[flow.trigger.assign] = input.trigger.payload;
+  const binding = flow.events.find((b) => b.type === flow.trigger.event);
+  if (binding?.append !== undefined)
+    vars[binding.append] = [...listOf(vars[binding.append]), input.trigger.payload];
   return vars;
+}
+
+function listOf(value: Json | undefined): Json[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** The list in a variable with the event's payload added at the end (null starts a list). */
+function appended(current: Json | undefined, event: FlowEvent): Json {
+  return [...listOf(current), payloadOf(event)];
 }
 
 function flowSetup(expressions: FlowExpressions) {
@@ -131,6 +143,10 @@ function flowSetup(expressions: FlowExpressions) {
       [InternalAction.storeEventPayload]: assign(
         ({ context, event }, params: { variable: string }) =>
           storeVar(context, params.variable, payloadOf(event)),
+      ),
+      [InternalAction.appendEventPayload]: assign(
+        ({ context, event }, params: { variable: string }) =>
+          storeVar(context, params.variable, appended(context.vars[params.variable], event)),
       ),
       [InternalAction.storeEffectOutput]: assign(
         ({ context, event }, params: { variable: string }) =>

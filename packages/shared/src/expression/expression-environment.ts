@@ -19,6 +19,25 @@ import type { FlowDefinition, ParameterDeclaration, TypeSpec } from '../flow.sch
 /** Options shared by the checking and the evaluating environment so both accept the same text. */
 export const celEnvironmentOptions = { homogeneousAggregateLiterals: false } as const;
 
+/**
+ * Functions Waybill adds to CEL, registered in the checking and the evaluating environment alike:
+ * - `list.flatten()`: a list of lists as one list, in order, e.g. every line of every collected
+ *   shipment: `shipments.map(s, s.lines).flatten()`.
+ */
+export function registerWaybillFunctions(cel: Environment): Environment {
+  return cel.registerFunction('list<list<A>>.flatten(): list<A>', flatten);
+}
+
+function flatten(lists: unknown): unknown[] {
+  if (!Array.isArray(lists)) return [];
+  const flat: unknown[] = [];
+  for (const list of lists as unknown[]) {
+    if (Array.isArray(list)) flat.push(...(list as unknown[]));
+    else flat.push(list);
+  }
+  return flat;
+}
+
 /** How each scalar TypeSpec reads in CEL. */
 const celScalarTypes = {
   string: 'string',
@@ -153,7 +172,7 @@ export function buildExpressionEnvironment(
   scope: ExpressionScope = {},
 ): ExpressionEnvironment {
   const declarations = expressionDeclarations(flow, scope);
-  const cel = new Environment(celEnvironmentOptions);
+  const cel = registerWaybillFunctions(new Environment(celEnvironmentOptions));
   for (const scalar of ['string', 'bool', 'int', 'double', 'list', 'map']) {
     // Registering `==` also registers `!=` and the mirrored operand order.
     cel.registerOperator(`${scalar} == null`, (a: unknown, b: unknown) => a === b);

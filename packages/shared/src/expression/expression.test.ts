@@ -31,6 +31,7 @@ describe('checkExpression', () => {
     ['review.anything.goes', 'dyn'],
     ['params.readinessSla', 'string'],
     ['{"qty": shipment.totalQty, "sku": "A-1"}', 'map<string, dyn>'],
+    ['[shipment.lines.map(l, l.sku), ["X"]].flatten()', 'list<string>'],
   ])('%s is %s', (expr, type) => {
     expect(checkExpression(expr, env)).toEqual({ ok: true, type });
   });
@@ -45,6 +46,8 @@ describe('checkExpression', () => {
     ['event.releasedBy', 'unknown_variable', { start: 1, end: 6 }],
     // CEL has no implicit int → double conversion in arithmetic: write 2.0.
     ['shipment.totalQty * 2', 'no_such_overload', { start: 1, end: 22 }],
+    // flatten() takes a list of lists.
+    ['shipment.lines.map(l, l.sku).flatten()', 'no_matching_overload', { start: 1, end: 39 }],
   ])('%s is rejected (%s)', (expr, reason, range) => {
     const result = checkExpression(expr, env);
     expect(result.ok).toBe(false);
@@ -103,6 +106,8 @@ describe('evaluateExpression', () => {
     ['has(order.customerId)', false],
     ['pod == null', true],
     ['shipment != null && shipment.totalQty > 0', true],
+    ['[shipment.lines.map(l, l.sku), ["C-3"]].flatten()', ['A-1', 'B-2', 'C-3']],
+    ['[[], [1.5]].flatten()', [1.5]],
   ])('%s → %j', (expr, expected) => {
     expect(evaluateExpression(expr, vars)).toEqual(expected);
   });

@@ -15,7 +15,7 @@ import { Environment, EvaluationError, Optional, ParseError } from '@marcbachman
 import type { ParseResult, TypeCheckResult } from '@marcbachmann/cel-js';
 import type { TypeSpec } from '../flow.schema.ts';
 import type { Json } from '../machine-protocol.ts';
-import { celEnvironmentOptions } from './expression-environment.ts';
+import { celEnvironmentOptions, registerWaybillFunctions } from './expression-environment.ts';
 import type { ExpressionEnvironment } from './expression-environment.ts';
 import { ExpressionError, ExpressionErrorCode } from './expression.error.ts';
 
@@ -80,7 +80,9 @@ const parsedLimit = 10_000;
 function parseCached(expr: string): ParseResult {
   let result = parsed.get(expr);
   if (result) return result;
-  evaluator ??= new Environment({ ...celEnvironmentOptions, unlistedVariablesAreDyn: true });
+  evaluator ??= registerWaybillFunctions(
+    new Environment({ ...celEnvironmentOptions, unlistedVariablesAreDyn: true }),
+  );
   try {
     result = evaluator.parse(expr);
   } catch (error) {
