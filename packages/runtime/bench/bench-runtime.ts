@@ -3,16 +3,25 @@
  * database on that server, dropped afterwards) or the embedded PGlite, with the ERP simulator.
  *
  * ```sh
- * pnpm bench:runtime -- --invoices 1000 --workers 2
+ * pnpm bench:runtime -- --invoices 1000 --workers 2        # one run
+ * pnpm bench:runtime -- --invoices 300 --matrix            # 1, 2, 4 workers × Postgres, PGlite
  * ```
  *
- * Prints a results line per measurement and, last, the ★ JSON object:
+ * A run prints progress every two seconds, a results line and, last, the ★ JSON object:
  * `{"invoices","workers","seconds","invoicesPerSec","transitionsPerSec","p50LatencyMs",
  *   "p99LatencyMs","peakRssMb","exactlyOnce", …}` plus, on Postgres, the raw commit rate of a
  * transaction of the same shape (one UPDATE of a jsonb row + two INSERTs) and our ratio to it.
+ *
+ * `--matrix` runs each combination in a child process of its own (so peak RSS and PGlite's
+ * memory belong to one run), plus a paced run at `--latency-rate` invoices/s on Postgres with 2
+ * workers for the latency goal, prints a Markdown table and, last, the JSON object of the
+ * Postgres 2-worker run with every run under `runs`.
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConnectorRegistry, erpSandboxConnector } from '@waybill/connectors-sdk';
@@ -30,175 +39,362 @@ const { values } = parseArgs({
   options: {
     invoices: { type: 'string', default: '500' },
     workers: { type: 'string', default: '1' },
-    /** Run workers as separate processes (Postgres only; default on Postgres). */
+    /** Run workers in the benchmark's process (always so on PGlite, which one process owns). */
     'in-process': { type: 'boolean', default: false },
     'raw-seconds': { type: 'string', default: '3' },
     /**
      * Accept every event before the workers start and time only the draining: the engine's
-     * capacity without the per-event commits of ingestion (latencies then include queueing).
+     * capacity without ingestion (latencies then include queueing).
      */
     backlog: { type: 'boolean', default: false },
-    /** Concurrent event senders (default 8). */
-    senders: { type: 'string', default: '8' },
+    /** Concurrent event senders (default 16). */
+    senders: { type: 'string', default: '16' },
+    /** Offered load in invoices per second (default: as fast as events are acknowledged). */
+    rate: { type: 'string' },
+    /** Give up after this many seconds (the run then reports `exactlyOnce: false`). */
+    timeout: { type: 'string', default: '300' },
+    matrix: { type: 'boolean', default: false },
+    /** The paced run of `--matrix` (default 150 invoices/s, half the 300/s goal). */
+    'latency-rate': { type: 'string', default: '150' },
   },
   allowPositionals: true,
   // `pnpm bench:runtime -- --invoices N` passes the `--` along; options follow it.
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
 });
-const invoices = Number(values.invoices);
-const workers = Number(values.workers);
-const databaseUrl = process.env.DATABASE_URL;
-const inProcess = values['in-process'] || !databaseUrl;
-const workerMain = fileURLToPath(new URL('../src/engine/worker.main.ts', import.meta.url));
 
-const erp = await startErpSimulator();
-const connectors = {
-  registry: new ConnectorRegistry([erpSandboxConnector]),
-  configs: { 'waybill.erp-sandbox': { baseUrl: erp.url, apiKey: ERP_SIMULATOR_API_KEY } },
+if (values.matrix) await runMatrix();
+else await runOnce();
+
+type RunResult = Record<string, unknown> & {
+  workers: number;
+  database: string;
+  exactlyOnce: boolean;
 };
 
-let db: Kysely<Database>;
-let url = 'memory://';
-let main: Connection;
-let drop: () => Promise<void>;
-if (databaseUrl) {
-  const testDb = await createTestDatabase({ databaseUrl });
-  db = testDb.db;
-  url = testDb.url;
-  main = testDb.connection;
-  drop = () => testDb.drop();
-} else {
-  main = await connect({ dataDir: 'memory://' });
-  await migrateToLatest(main.db);
-  db = main.db;
-  drop = () => main.close();
+function log(line: string): void {
+  process.stdout.write(line + '\n');
 }
-await deployBillingReadiness(db);
-
-// The upstream systems: their own connections, as the API's would be.
-const senders = Number(values.senders);
-const ingress = databaseUrl ? await connect({ databaseUrl: url, poolSize: senders }) : main;
-let events = 0;
-let ingestSeconds = 0;
-async function ingest(): Promise<void> {
-  const from = performance.now();
-  events = (await ingestOrders(ingress.db, invoices, 'SO-B', senders)).events;
-  ingestSeconds = (performance.now() - from) / 1000;
-}
-if (values.backlog) await ingest();
-
-// Live mode: workers first, then the load arrives while they run (latency is event → transition).
-const spawnedAt = performance.now();
-const inProcessWorkers: Worker[] = [];
-const children: ChildProcess[] = [];
-const childRss: number[] = [];
-for (let i = 0; i < workers; i++) {
-  if (inProcess) {
-    const connection = databaseUrl ? await connect({ databaseUrl: url, poolSize: 4 }) : main;
-    const worker = new Worker({ connection, connectors, pollIntervalMs: 50 });
-    worker.start();
-    inProcessWorkers.push(worker);
-  } else {
-    const child = spawn(process.execPath, [workerMain], {
-      env: { ...process.env, DATABASE_URL: url, ERP_URL: erp.url, WAYBILL_POLL_MS: '50' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      const match = /rss (\d+)/.exec(chunk.toString());
-      if (match?.[1]) childRss.push(Number(match[1]));
-    });
-    await new Promise<void>((resolve) =>
-      child.stdout?.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('worker ready')) resolve();
-      }),
-    );
-    children.push(child);
-  }
-}
-
-// A backlog starts draining as soon as the first worker is up.
-const started = values.backlog ? spawnedAt : performance.now();
-if (!values.backlog) await ingest();
-while (true) {
-  const left = await sql<{ n: number }>`
-    select count(*)::int as n from instances where status = 'running'`.execute(db);
-  const done = await sql<{ n: number }>`select count(*)::int as n from instances`.execute(db);
-  if (left.rows[0]?.n === 0 && done.rows[0]?.n === invoices) break;
-  await new Promise((resolve) => setTimeout(resolve, 20));
-}
-const seconds = (performance.now() - started) / 1000;
-
-for (const worker of inProcessWorkers) await worker.stop();
-if (ingress !== main) await ingress.close();
-await Promise.all(
-  children.map(
-    (child) =>
-      new Promise((resolve) => {
-        child.once('exit', resolve);
-        child.kill('SIGTERM');
-      }),
-  ),
-);
-
-const transitions = await sql<{ n: number }>`
-  select count(*)::int as n from audit_log where kind in ('started', 'transition', 'completed')`.execute(
-  db,
-);
-const latency = await sql<{ p50: number; p99: number }>`
-  select percentile_cont(0.5) within group (order by ms) as p50,
-         percentile_cont(0.99) within group (order by ms) as p99
-  from (
-    select extract(epoch from (a.at - e.received_at)) * 1000 as ms
-    from audit_log a join events e on e.id::text = coalesce(a.details->'cause'->>'eventId', '')
-    where a.kind in ('started', 'transition', 'completed')
-  ) t`.execute(db);
-const exactlyOnce = await checkExactlyOnce(db);
-const raw = databaseUrl ? await rawCommitRate(url, workers, Number(values['raw-seconds'])) : null;
-
-await erp.close();
-await drop();
-
-const transitionsPerSec = (transitions.rows[0]?.n ?? 0) / seconds;
-const peakRssMb = Math.round(
-  Math.max(process.resourceUsage().maxRSS / 1024, ...childRss.map((kb) => kb / 1024)),
-);
-const result = {
-  invoices,
-  workers,
-  seconds: round(seconds),
-  invoicesPerSec: round(invoices / seconds),
-  transitionsPerSec: round(transitionsPerSec),
-  p50LatencyMs: round(Number(latency.rows[0]?.p50 ?? 0)),
-  p99LatencyMs: round(Number(latency.rows[0]?.p99 ?? 0)),
-  peakRssMb,
-  exactlyOnce,
-  database: databaseUrl ? 'postgres' : 'pglite',
-  mode: values.backlog ? 'backlog' : 'live',
-  events,
-  ingestSeconds: round(ingestSeconds),
-  ...(raw === null
-    ? {}
-    : { rawCommitsPerSec: round(raw), ratioToRaw: round(transitionsPerSec / raw) }),
-};
-process.stdout.write(
-  `billing-readiness: ${invoices} invoices, ${workers} worker(s) on ${result.database}: ` +
-    `${result.invoicesPerSec} invoices/s, ${result.transitionsPerSec} transitions/s, ` +
-    `p50 ${result.p50LatencyMs} ms, p99 ${result.p99LatencyMs} ms` +
-    (raw === null ? '' : `; raw commits ${round(raw)}/s, ratio ${result.ratioToRaw}`) +
-    '\n',
-);
-process.stdout.write(JSON.stringify(result) + '\n');
-process.exit(0);
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;
+}
+
+/** One measurement: the ★ JSON object as the last line. */
+async function runOnce(): Promise<void> {
+  const invoices = Number(values.invoices);
+  const workers = Number(values.workers);
+  const databaseUrl = process.env.DATABASE_URL;
+  const inProcess = values['in-process'] || !databaseUrl;
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
+  const timeoutMs = Number(values.timeout) * 1000;
+  const cliMain = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+
+  const erp = await startErpSimulator();
+  const connectors = {
+    registry: new ConnectorRegistry([erpSandboxConnector]),
+    configs: { 'waybill.erp-sandbox': { baseUrl: erp.url, apiKey: ERP_SIMULATOR_API_KEY } },
+  };
+
+  let db: Kysely<Database>;
+  let url = 'memory://';
+  let main: Connection;
+  let drop: () => Promise<void>;
+  if (databaseUrl) {
+    const testDb = await createTestDatabase({ databaseUrl });
+    db = testDb.db;
+    url = testDb.url;
+    main = testDb.connection;
+    drop = () => testDb.drop();
+  } else {
+    main = await connect({ dataDir: 'memory://' });
+    await migrateToLatest(main.db);
+    db = main.db;
+    drop = () => main.close();
+  }
+  await deployBillingReadiness(db);
+  const database = databaseUrl ? 'postgres' : 'pglite';
+  const mode = values.backlog ? 'backlog' : rate === undefined ? 'live' : 'paced';
+  log(
+    `bench: ${invoices} invoices, ${workers} worker(s) ${inProcess ? 'in-process' : 'as processes'} ` +
+      `on ${database}, ${mode}${rate === undefined ? '' : ` at ${rate}/s`}; ` +
+      `load average ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}`,
+  );
+
+  // The upstream systems: their own connections, as the API's would be.
+  const senders = Number(values.senders);
+  const ingress = databaseUrl ? await connect({ databaseUrl: url, poolSize: 4 }) : main;
+  let events = 0;
+  let ingestSeconds = 0;
+  async function ingest(): Promise<void> {
+    const from = performance.now();
+    events = (
+      await ingestOrders(ingress.db, invoices, 'SO-B', senders, {
+        ...(rate === undefined ? {} : { ratePerSec: rate }),
+      })
+    ).events;
+    ingestSeconds = (performance.now() - from) / 1000;
+    log(`  ${events} events accepted in ${round(ingestSeconds)} s`);
+  }
+  if (values.backlog) await ingest();
+
+  // Workers first, then the load arrives while they run (latency is event → transition).
+  const spawnedAt = performance.now();
+  const inProcessWorkers: Worker[] = [];
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < workers; i++) {
+    if (inProcess) {
+      const connection = databaseUrl ? await connect({ databaseUrl: url, poolSize: 4 }) : main;
+      const worker = new Worker({ connection, connectors, pollIntervalMs: 50 });
+      worker.start();
+      inProcessWorkers.push(worker);
+    } else {
+      // The production worker process, with its health endpoint as an orchestrator would use.
+      const healthPort = await freePort();
+      const child = spawn(
+        process.execPath,
+        [cliMain, 'worker', '--health-port', String(healthPort), '--health-host', '127.0.0.1'],
+        {
+          env: {
+            ...process.env,
+            DATABASE_URL: url,
+            WAYBILL_ERP_URL: erp.url,
+            WAYBILL_POLL_MS: '50',
+            WAYBILL_POOL_SIZE: '4',
+            WAYBILL_LOG_LEVEL: 'warn',
+          },
+          stdio: ['ignore', 'inherit', 'inherit'],
+        },
+      );
+      children.push(child);
+      await waitHealthy(healthPort, child);
+    }
+  }
+
+  // A backlog starts draining as soon as the first worker is up.
+  const started = values.backlog ? spawnedAt : performance.now();
+  const progress = setInterval(() => {
+    void counts(db).then(
+      (c) =>
+        log(
+          `  ${round((performance.now() - started) / 1000)} s: ${c.events} events accepted, ` +
+            `${c.finished}/${invoices} instances finished, ${c.transitions} transitions`,
+        ),
+      () => undefined,
+    );
+  }, 2_000);
+  const ingesting = values.backlog ? Promise.resolve() : ingest();
+  let timedOut = false;
+  while (true) {
+    const c = await counts(db);
+    if (c.instances === invoices && c.finished === invoices) break;
+    if (performance.now() - started > timeoutMs) {
+      timedOut = true;
+      log(`  gave up after ${values.timeout} s`);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(progress);
+  await ingesting;
+
+  for (const worker of inProcessWorkers) await worker.stop();
+  if (ingress !== main) await ingress.close();
+  const childRssKb = children.map((child) => peakRssKb(child.pid));
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve) => {
+          child.once('exit', resolve);
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+
+  const transitions = await sql<{ n: number }>`
+    select count(*)::int as n from audit_log
+    where kind in ('started', 'transition', 'completed')`.execute(db);
+  const latency = await sql<{ p50: number; p99: number }>`
+    select percentile_cont(0.5) within group (order by ms) as p50,
+           percentile_cont(0.99) within group (order by ms) as p99
+    from (
+      select extract(epoch from (a.at - e.received_at)) * 1000 as ms
+      from audit_log a join events e on e.id::text = coalesce(a.details->'cause'->>'eventId', '')
+      where a.kind in ('started', 'transition', 'completed')
+    ) t`.execute(db);
+  const exactlyOnce = !timedOut && (await checkExactlyOnce(db, invoices, erp.invoices()));
+  const raw = databaseUrl ? await rawCommitRate(url, workers, Number(values['raw-seconds'])) : null;
+
+  await erp.close();
+  await drop();
+
+  const transitionsPerSec = (transitions.rows[0]?.n ?? 0) / seconds;
+  const peakRssMb = Math.round(
+    Math.max(process.resourceUsage().maxRSS, ...childRssKb.filter((kb) => kb > 0)) / 1024,
+  );
+  const result = {
+    invoices,
+    workers,
+    seconds: round(seconds),
+    invoicesPerSec: round(invoices / seconds),
+    transitionsPerSec: round(transitionsPerSec),
+    p50LatencyMs: round(Number(latency.rows[0]?.p50 ?? 0)),
+    p99LatencyMs: round(Number(latency.rows[0]?.p99 ?? 0)),
+    peakRssMb,
+    exactlyOnce,
+    database,
+    mode,
+    ...(rate === undefined ? {} : { ratePerSec: rate }),
+    ...(timedOut ? { timedOut } : {}),
+    events,
+    ingestSeconds: round(ingestSeconds),
+    loadAverage: round(loadavg()[0] ?? 0),
+    ...(raw === null
+      ? {}
+      : { rawCommitsPerSec: round(raw), ratioToRaw: round(transitionsPerSec / raw) }),
+  };
+  log(
+    `billing-readiness: ${invoices} invoices, ${workers} worker(s) on ${database}: ` +
+      `${result.invoicesPerSec} invoices/s, ${result.transitionsPerSec} transitions/s, ` +
+      `p50 ${result.p50LatencyMs} ms, p99 ${result.p99LatencyMs} ms, exactlyOnce ${exactlyOnce}` +
+      (raw === null ? '' : `; raw commits ${round(raw)}/s, ratio ${result.ratioToRaw}`),
+  );
+  log(JSON.stringify(result));
+  process.exit(0);
+}
+
+/** Every combination in a child process of its own; a table and the headline JSON last. */
+async function runMatrix(): Promise<void> {
+  const script = fileURLToPath(import.meta.url);
+  const databaseUrl = process.env.DATABASE_URL;
+  const common = ['--invoices', values.invoices, '--senders', values.senders];
+  common.push('--timeout', values.timeout, '--raw-seconds', values['raw-seconds']);
+  const plan: { database: 'postgres' | 'pglite'; workers: number; rate?: string }[] = [];
+  if (databaseUrl) {
+    for (const workers of [1, 2, 4]) plan.push({ database: 'postgres', workers });
+    plan.push({ database: 'postgres', workers: 2, rate: values['latency-rate'] });
+  } else {
+    log('bench: DATABASE_URL is not set; measuring PGlite only');
+  }
+  for (const workers of [1, 2, 4]) plan.push({ database: 'pglite', workers });
+
+  const runs: RunResult[] = [];
+  for (const step of plan) {
+    const env = { ...process.env };
+    if (step.database === 'pglite') delete env.DATABASE_URL;
+    const args = [script, ...common, '--workers', String(step.workers)];
+    if (step.rate !== undefined) args.push('--rate', step.rate);
+    const last = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        process.stdout.write(chunk);
+      });
+      child.once('exit', () => resolve(text.trim().split('\n').pop() ?? ''));
+    });
+    try {
+      runs.push(JSON.parse(last) as RunResult);
+    } catch {
+      runs.push({ workers: step.workers, database: step.database, exactlyOnce: false });
+    }
+  }
+
+  log('');
+  log(
+    '| database | workers | mode | seconds | invoices/s | transitions/s | p50 ms | p99 ms | peak RSS MB | exactlyOnce | raw commits/s | ratio | load avg |',
+  );
+  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of runs) {
+    const cell = (key: string): string => {
+      const value = r[key];
+      return typeof value === 'number' || typeof value === 'string' ? String(value) : '–';
+    };
+    const mode = r.ratePerSec === undefined ? cell('mode') : `paced ${cell('ratePerSec')}/s`;
+    log(
+      `| ${r.database} | ${r.workers} | ${mode} | ${cell('seconds')} | ${cell('invoicesPerSec')} | ` +
+        `${cell('transitionsPerSec')} | ${cell('p50LatencyMs')} | ${cell('p99LatencyMs')} | ` +
+        `${cell('peakRssMb')} | ${String(r.exactlyOnce)} | ${cell('rawCommitsPerSec')} | ` +
+        `${cell('ratioToRaw')} | ${cell('loadAverage')} |`,
+    );
+  }
+  const headline =
+    runs.find((r) => r.database === 'postgres' && r.workers === 2 && r.mode === 'live') ??
+    runs[runs.length - 1];
+  log(JSON.stringify({ ...headline, runs }));
+  process.exit(0);
+}
+
+async function counts(db: Kysely<Database>): Promise<{
+  events: number;
+  instances: number;
+  finished: number;
+  transitions: number;
+}> {
+  const row = await sql<{
+    events: number;
+    instances: number;
+    finished: number;
+    transitions: number;
+  }>`
+    select (select count(*) from events)::int as events,
+           (select count(*) from instances)::int as instances,
+           (select count(*) from instances where status <> 'running')::int as finished,
+           (select count(*) from audit_log)::int as transitions`.execute(db);
+  return row.rows[0] ?? { events: 0, instances: 0, finished: 0, transitions: 0 };
+}
+
+/** A TCP port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until the worker's `GET /healthz` answers 200. */
+async function waitHealthy(port: number, child: ChildProcess): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('worker did not become healthy within 60 s');
+}
+
+/** Peak resident memory of a process in kB (Linux `VmHWM`; 0 where unknown). */
+function peakRssKb(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /**
  * Every order invoiced, the ERP booked each once, and every consumed message caused exactly
  * one audited transition.
  */
-async function checkExactlyOnce(db: Kysely<Database>): Promise<boolean> {
+async function checkExactlyOnce(
+  db: Kysely<Database>,
+  invoices: number,
+  erpInvoices: { request: { orderNumber: string } }[],
+): Promise<boolean> {
   const instances = await db
     .selectFrom('instances')
     .select(['correlation_key', 'outcome'])
@@ -206,7 +402,7 @@ async function checkExactlyOnce(db: Kysely<Database>): Promise<boolean> {
   const invoiced = new Set(
     instances.filter((i) => i.outcome === 'invoiced').map((i) => i.correlation_key),
   );
-  const booked = erp.invoices().map((i) => i.request.orderNumber);
+  const booked = erpInvoices.map((i) => i.request.orderNumber);
   const mismatched = await sql<{ id: number }>`
     select inbox.id from inbox
     left join audit_log on audit_log.details->'cause'->>'inboxId' = inbox.id::text

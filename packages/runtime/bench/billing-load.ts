@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import { ConnectorRegistry, erpSandboxConnector } from '@waybill/connectors-sdk';
 import type { Database } from '../src/db/schema.ts';
 import { deployFlow } from '../src/engine/flows.ts';
-import { ingestEvent, type IncomingEvent } from '../src/engine/ingest.ts';
+import { IngestCommitter, type IncomingEvent } from '../src/engine/ingest.ts';
 import { loadTemplate, withParameters } from '../src/templates.ts';
 
 /** Demo customers of the ERP simulator: C-200 requires proof of delivery, C-100/C-400 do not. */
@@ -69,9 +69,14 @@ export async function deployBillingReadiness(db: Kysely<Database>): Promise<void
 }
 
 /**
- * Accepts the events of `count` orders named `<prefix>-<n>`, interleaved across orders as they
- * would arrive, `concurrency` requests at a time (as several upstream systems would send them);
- * returns the order numbers and the number of events.
+ * Accepts the events of `count` orders named `<prefix>-<n>` through the API's group committer,
+ * `concurrency` requests at a time (as several upstream systems would send them); returns the
+ * order numbers and the number of events.
+ *
+ * Without a rate the events are interleaved across orders (every release, then every shipment,
+ * …) and sent as fast as they are acknowledged. With `ratePerSec`, order n's events are sent one
+ * after the other from `n / ratePerSec` seconds on: an offered load of that many orders per
+ * second.
  *
  * ```ts
  * const { orderNumbers } = await ingestOrders(db, 300, 'SO', 8);
@@ -82,23 +87,47 @@ export async function ingestOrders(
   count: number,
   prefix: string,
   concurrency = 1,
+  options: { ratePerSec?: number } = {},
 ): Promise<{ orderNumbers: string[]; events: number }> {
   const orderNumbers = Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
   const perOrder = orderNumbers.map((n, i) => orderEvents(n, i));
-  const queue: IncomingEvent[] = [];
-  for (let step = 0; step < 4; step++) {
-    for (const list of perOrder) {
-      const event = list[step];
-      if (event) queue.push(event);
+  const committer = new IngestCommitter(db);
+  const send = (event: IncomingEvent) => committer.submit(event, { idempotencyKey: randomUUID() });
+  const rate = options.ratePerSec;
+  let events = 0;
+  if (rate !== undefined && rate > 0) {
+    const started = performance.now();
+    let next = 0;
+    const sender = async (): Promise<void> => {
+      while (next < perOrder.length) {
+        const index = next++;
+        const wait = started + (index * 1000) / rate - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        for (const event of perOrder[index] ?? []) {
+          await send(event);
+          events += 1;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, sender));
+  } else {
+    const queue: IncomingEvent[] = [];
+    for (let step = 0; step < 4; step++) {
+      for (const list of perOrder) {
+        const event = list[step];
+        if (event) queue.push(event);
+      }
     }
+    let next = 0;
+    const sender = async (): Promise<void> => {
+      while (next < queue.length) {
+        const event = queue[next++];
+        if (event) await send(event);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, sender));
+    events = queue.length;
   }
-  let next = 0;
-  const sender = async (): Promise<void> => {
-    while (next < queue.length) {
-      const event = queue[next++];
-      if (event) await ingestEvent(db, event, { idempotencyKey: randomUUID() });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, sender));
-  return { orderNumbers, events: queue.length };
+  await committer.close();
+  return { orderNumbers, events };
 }

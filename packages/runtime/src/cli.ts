@@ -63,7 +63,8 @@ const usage = `Usage: waybill <command>
 
 Environment: PORT, DATABASE_URL, WAYBILL_DATA_DIR, WAYBILL_API_KEY, WAYBILL_ERP_URL,
 WAYBILL_ERP_API_KEY, WAYBILL_MAX_EVENT_BYTES, WAYBILL_MAX_BODY_BYTES, WAYBILL_RATE_LIMIT,
-WAYBILL_RATE_LIMIT_BURST, WAYBILL_HEALTH_PORT, WAYBILL_SHUTDOWN_TIMEOUT_MS, WAYBILL_LOG_LEVEL
+WAYBILL_RATE_LIMIT_BURST, WAYBILL_HEALTH_PORT, WAYBILL_SHUTDOWN_TIMEOUT_MS, WAYBILL_LOG_LEVEL,
+WAYBILL_POOL_SIZE, WAYBILL_POLL_MS, WAYBILL_EFFECT_LEASE_MS, WAYBILL_EFFECT_LEASE_GRACE_MS
 (see docs/operations.md)`;
 
 function out(text: string): void {
@@ -179,6 +180,37 @@ function processFields(role: string): Record<string, unknown> {
   return { role, pid: process.pid, host: hostname() };
 }
 
+/** A positive integer from the environment, or undefined when unset. */
+function integerEnv(name: string): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0)
+    fail(`${name} must be a positive integer, not ${text}.`);
+  return value;
+}
+
+/** The database may be starting or restarting (containers start together): keep trying. */
+async function connectWithRetry(
+  databaseUrl: string,
+  poolSize: number | undefined,
+  logger: Logger,
+): Promise<Connection> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect({ databaseUrl, poolSize });
+    } catch (error) {
+      const retryInMs = Math.min(5_000, 100 * 2 ** attempt);
+      logger.warn('database not reachable; retrying', { err: error, attempt, retryInMs });
+      await new Promise((resolve) => setTimeout(resolve, retryInMs));
+    }
+  }
+}
+
+/**
+ * `waybill worker`: the one worker process, in production and in the crash tests and the
+ * benchmark (which kill and restart it).
+ */
 async function workerCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -195,7 +227,7 @@ async function workerCommand(args: string[]): Promise<void> {
   )
     fail(`Invalid health port ${String(healthPortText)}.`);
   const logger = createLogger({ base: processFields('worker') });
-  const connection = await connect({ databaseUrl });
+  const connection = await connectWithRetry(databaseUrl, integerEnv('WAYBILL_POOL_SIZE'), logger);
   await migrateToLatest(connection.db);
   const erp = erpConfigFromEnv();
   const worker = new Worker({
@@ -205,6 +237,9 @@ async function workerCommand(args: string[]): Promise<void> {
       configs: erp ? { 'waybill.erp-sandbox': erp } : {},
     },
     logger,
+    pollIntervalMs: integerEnv('WAYBILL_POLL_MS'),
+    effectLeaseMs: integerEnv('WAYBILL_EFFECT_LEASE_MS'),
+    effectLeaseGraceMs: integerEnv('WAYBILL_EFFECT_LEASE_GRACE_MS'),
   });
   const health =
     healthPort === null
@@ -226,6 +261,7 @@ async function workerCommand(args: string[]): Promise<void> {
     await worker.stop();
     await connection.close();
     await health?.close();
+    logger.info('worker stopped', { peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) });
   }, logger);
 }
 

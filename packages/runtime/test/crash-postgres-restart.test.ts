@@ -22,7 +22,8 @@ const BIN = '/usr/lib/postgresql/15/bin';
 const ORDERS = 80;
 const available = existsSync(join(BIN, 'initdb')) && process.platform === 'linux';
 const asRoot = process.getuid?.() === 0;
-const workerMain = fileURLToPath(new URL('../src/engine/worker.main.ts', import.meta.url));
+// The production worker process (`waybill worker`), as deployments run it.
+const cliMain = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const port = 55_000 + Math.floor(Math.random() * 1000);
 const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
 
@@ -87,17 +88,21 @@ describe.skipIf(!available)('crash safety: Postgres restarts (private cluster)',
 
   it('the worker reconnects and finishes every order exactly once', async () => {
     const { orderNumbers } = await ingestOrders(connection!.db, ORDERS, 'SO-PG', 4);
-    worker = spawn(process.execPath, [workerMain], {
+    worker = spawn(process.execPath, [cliMain, 'worker'], {
       env: {
         ...process.env,
         DATABASE_URL: url,
-        ERP_URL: erp.url,
+        WAYBILL_ERP_URL: erp.url,
+        WAYBILL_LOG_LEVEL: 'warn',
+        WAYBILL_POOL_SIZE: '4',
         WAYBILL_POLL_MS: '100',
         WAYBILL_EFFECT_LEASE_MS: '1000',
         WAYBILL_EFFECT_LEASE_GRACE_MS: '500',
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Warnings and errors are JSON lines on stdout; crashes go to stderr.
+    worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     for (let restart = 0; restart < 2; restart++) {
       await sleep(700 + Math.random() * 600);

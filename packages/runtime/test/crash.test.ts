@@ -17,7 +17,8 @@ import { deployBillingReadiness, ingestOrders } from '../bench/billing-load.ts';
 
 const ORDERS = 300;
 const KILLS = 6;
-const workerMain = fileURLToPath(new URL('../src/engine/worker.main.ts', import.meta.url));
+// The production worker process (`waybill worker`), as deployments run it.
+const cliMain = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 let testDb: TestDatabase;
 let erp: ErpSimulator;
@@ -25,18 +26,22 @@ const children = new Set<ChildProcess>();
 let output = '';
 
 function spawnWorker(): ChildProcess {
-  const child = spawn(process.execPath, [workerMain], {
+  const child = spawn(process.execPath, [cliMain, 'worker'], {
     env: {
       ...process.env,
       DATABASE_URL: testDb.url,
-      ERP_URL: erp.url,
+      WAYBILL_ERP_URL: erp.url,
+      WAYBILL_LOG_LEVEL: 'warn',
+      WAYBILL_POOL_SIZE: '4',
       WAYBILL_POLL_MS: '100',
       // A call left behind by a killed worker is retried (same idempotency key) after 1.5 s.
       WAYBILL_EFFECT_LEASE_MS: '1000',
       WAYBILL_EFFECT_LEASE_GRACE_MS: '500',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Warnings and errors are JSON lines on stdout; crashes go to stderr.
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   children.add(child);
   child.once('exit', () => children.delete(child));
