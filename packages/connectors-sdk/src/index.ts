@@ -82,12 +82,14 @@ export type {
   TriggerDescription,
 } from './describe-connector.ts';
 export { ConnectorRegistry } from './connector-registry.ts';
-export { REDACTED, createRedactingLogger, noopLogger } from './connector-logger.ts';
+export { REDACTED, createRedactingLogger, createRedactor, noopLogger } from './connector-logger.ts';
+export { secretFieldsOf, secretValuesOf } from './config-secrets.ts';
 export type {
   ConnectorLogger,
   LogFields,
   LogLevel,
   RedactingLoggerOptions,
+  Redactor,
 } from './connector-logger.ts';
 export { codeForStatus, createHttpClient, parseRetryAfter } from './http-client.ts';
 export type {

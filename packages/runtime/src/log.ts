@@ -37,12 +37,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const min = level === 'silent' ? Infinity : levelValues[level];
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (levelValues[lvl] < min) return;
-    write(
-      JSON.stringify(
-        { level: lvl, time: new Date().toISOString(), msg, ...base, ...fields },
-        errorReplacer,
-      ),
+    const line = JSON.stringify(
+      { level: lvl, time: new Date().toISOString(), msg, ...base, ...fields },
+      errorReplacer,
     );
+    write(redactedSecrets.size === 0 ? line : redactLine(line));
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),
@@ -51,6 +50,38 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     error: (msg, fields) => emit('error', msg, fields),
     child: (fields) => createLogger({ level, write, base: { ...base, ...fields } }),
   };
+}
+
+/** What replaces a registered secret in log lines. */
+export const LOG_REDACTED = '[REDACTED]';
+
+// Secret values (decrypted connector credentials) that no log line may contain, longest first so
+// that a secret containing another is replaced whole. Matched as they appear inside JSON text.
+const redactedSecrets = new Set<string>();
+let redactionOrder: string[] = [];
+
+/**
+ * Makes every logger replace these values with `[REDACTED]` from now on (the platform registers
+ * each connector secret it decrypts). Values shorter than 4 characters are ignored: replacing
+ * them would garble ordinary text without protecting anything.
+ *
+ * ```ts
+ * redactInLogs([config.apiKey]);
+ * logger.info('calling ERP', { url }); // a URL carrying the key is logged with [REDACTED]
+ * ```
+ */
+export function redactInLogs(secrets: Iterable<string>): void {
+  for (const secret of secrets) {
+    if (secret.length < 4) continue;
+    redactedSecrets.add(JSON.stringify(secret).slice(1, -1));
+  }
+  redactionOrder = [...redactedSecrets].sort((a, b) => b.length - a.length);
+}
+
+function redactLine(line: string): string {
+  let out = line;
+  for (const secret of redactionOrder) out = out.replaceAll(secret, LOG_REDACTED);
+  return out;
 }
 
 /** A logger that drops everything (tests). */

@@ -8,7 +8,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import { ConnectorRegistry, erpSandboxConnector } from '@waybill/connectors-sdk';
+import {
+  ConnectorRegistry,
+  ediX12Connector,
+  erpSandboxConnector,
+  tmsSandboxConnector,
+  wmsSandboxConnector,
+} from '@waybill/connectors-sdk';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { ensureApiKey } from './api/api-keys.ts';
@@ -17,6 +23,7 @@ import type { AppRouter } from './api/routers/_app.ts';
 import { appRouter } from './api/routers/_app.ts';
 import type { RateLimitConfig } from './api/rate-limit.ts';
 import type { TrpcContext } from './api/trpc.ts';
+import { createConnectorService, type ConnectorService } from './connectors/connector-service.ts';
 import { connect, defaultDataDir, type Connection } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Database } from './db/schema.ts';
@@ -58,10 +65,12 @@ export interface PlatformOptions {
   databaseUrl?: string | undefined;
   /** Waybill's data directory (default `WAYBILL_DATA_DIR` or `./.waybill`). */
   dataDir?: string | undefined;
-  /** Connectors the flows may call (default: the ERP sandbox). */
+  /** Connectors the flows may call (default: the ERP, WMS, TMS sandboxes and EDI X12). */
   registry?: ConnectorRegistry;
-  /** Config per connector id (base URLs, credentials). */
+  /** Config per connector id (base URLs, credentials): stored, secrets encrypted, at start. */
   connectorConfigs?: Record<string, Record<string, unknown>>;
+  /** Inbound triggers to enable per connector id, stored with `connectorConfigs`. */
+  connectorTriggers?: Record<string, readonly string[]>;
   logger?: Logger;
   /** Start the in-process worker (default true). */
   worker?: boolean;
@@ -83,7 +92,10 @@ export interface Platform {
   app: FastifyInstance;
   worker: Worker;
   registry: ConnectorRegistry;
+  /** Decrypted config per connector id, as the worker uses it. */
   connectorConfigs: Record<string, Record<string, unknown>>;
+  /** Stored connector configs (secrets encrypted) and the inbound triggers that run. */
+  connectors: ConnectorService;
   /** The bootstrap API key and where it came from. */
   apiKey: { key: string; source: 'env' | 'file' | 'created'; file: string | null };
   version: string;
@@ -120,8 +132,24 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   await migrateToLatest(connection.db);
   const keyDir = connection.kind === 'pglite' && dataDir.startsWith('memory://') ? null : dataDir;
   const apiKey = await ensureApiKey(connection.db, { dataDir: keyDir, envKey: options.apiKey });
-  const registry = options.registry ?? new ConnectorRegistry([erpSandboxConnector]);
-  const connectorConfigs = options.connectorConfigs ?? {};
+  const registry =
+    options.registry ??
+    new ConnectorRegistry([
+      erpSandboxConnector,
+      wmsSandboxConnector,
+      tmsSandboxConnector,
+      ediX12Connector,
+    ]);
+  const connectors = await createConnectorService({
+    db: connection.db,
+    registry,
+    logger,
+    // A connection handed in without a data dir (tests, benchmarks) gets a key for this process.
+    keyDir: options.connection && options.dataDir === undefined ? null : keyDir,
+    seed: options.connectorConfigs ?? {},
+    ...(options.connectorTriggers ? { seedTriggers: options.connectorTriggers } : {}),
+  });
+  const connectorConfigs = connectors.configs;
   const machines = new MachineCache();
   const worker = new Worker({
     connection,
@@ -135,6 +163,7 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
     databaseKind: connection.kind,
     version: RUNTIME_VERSION,
     registry,
+    connectors,
     actor: 'designer',
   };
   const app = await createHttpApp({
@@ -146,6 +175,7 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
     rateLimit: options.rateLimit,
     designerDir: options.designerDir === undefined ? DEFAULT_DESIGNER_DIR : options.designerDir,
     plugins: [
+      (fastify) => connectors.triggers.mountRoutes(fastify),
       async (fastify) => {
         await fastify.register(fastifyTRPCPlugin, {
           prefix: '/trpc',
@@ -170,6 +200,7 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
     worker,
     registry,
     connectorConfigs,
+    connectors,
     apiKey,
     version: RUNTIME_VERSION,
     logger,
@@ -180,14 +211,20 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
         catalogue: registry.catalogue(),
       }),
     async listen(listenOptions = {}) {
-      return app.listen({
+      const url = await app.listen({
         port: listenOptions.port ?? 3000,
         host: listenOptions.host ?? '0.0.0.0',
       });
+      // Webhook triggers subscribe with this URL, so they start once the server listens.
+      await connectors.startTriggers(
+        process.env.WAYBILL_PUBLIC_URL ?? `http://127.0.0.1:${new URL(url).port}`,
+      );
+      return url;
     },
     async close() {
       if (closed) return;
       closed = true;
+      await connectors.stop();
       await worker.stop();
       await app.close();
       if (ownsConnection) await connection.close();

@@ -8,6 +8,7 @@ import type { ConnectorRegistry } from '@waybill/connectors-sdk';
 import type { Problem } from '@waybill/shared';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import type { ConnectorService } from '../connectors/connector-service.ts';
 import type { DatabaseKind } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import { EngineErrorCodes, isEngineError, type EngineErrorCode } from '../engine/engine.error.ts';
@@ -19,6 +20,8 @@ export interface TrpcContext {
   databaseKind: DatabaseKind;
   version: string;
   registry: ConnectorRegistry;
+  /** Stored connector configs (secrets masked on the way out); absent where none are kept. */
+  connectors?: ConnectorService;
   /** Who is acting (recorded in audit rows); users and roles come with authentication. */
   actor: string;
 }

@@ -302,6 +302,28 @@ export interface NotificationsTable {
   sent_at: Optional<Date | string>;
 }
 
+/** One installed connector's config: plain fields in `settings`, secret fields encrypted in `secrets`. */
+export interface ConnectorConfigsTable {
+  connector_id: string;
+  settings: JsonbDefault<Record<string, unknown>>;
+  /** `wbs1.<key id>.<iv>.<tag>.<ciphertext>` of the secret fields as JSON; null when none. */
+  secrets: string | null;
+  key_id: string | null;
+  /** Names of the connector's triggers the platform activates. */
+  triggers: JsonbDefault<string[]>;
+  updated_by: string;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+/** A trigger's durable memory (polling cursors), by `<connector id>.<trigger name>`. */
+export interface ConnectorTriggerStateTable {
+  trigger_id: string;
+  key: string;
+  value: string;
+  updated_at: TimestampDefault;
+}
+
 /** Every table of the runtime's database. */
 export interface Database {
   flows: FlowsTable;
@@ -322,6 +344,8 @@ export interface Database {
   group_members: GroupMembersTable;
   sessions: SessionsTable;
   notifications: NotificationsTable;
+  connector_configs: ConnectorConfigsTable;
+  connector_trigger_state: ConnectorTriggerStateTable;
 }
 
 export type InstanceRow = Selectable<InstancesTable>;
