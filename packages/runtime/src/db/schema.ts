@@ -47,6 +47,8 @@ export interface FlowsTable {
   draft: Jsonb<unknown> | null;
   draft_updated_at: Timestamp | null;
   created_at: TimestampDefault;
+  /** The business unit a template was deployed for (process intelligence dimension). */
+  business_unit: Optional<string>;
 }
 
 /** Published versions: immutable once inserted. */
@@ -77,6 +79,10 @@ export interface InstancesTable {
   /** Set on a subflow instance: the parent it reports its outcome to, and the parent's node visit. */
   parent_instance_id: Optional<string>;
   parent_effect_key: Optional<string>;
+  /** Dimensions for process intelligence, captured from the flow and the context by a trigger. */
+  business_unit: Optional<string>;
+  warehouse: Optional<string>;
+  customer: Optional<string>;
 }
 
 export interface EventsTable {
@@ -324,6 +330,25 @@ export interface ConnectorTriggerStateTable {
   updated_at: TimestampDefault;
 }
 
+/** Process intelligence rollup: one row per day, flow, dimensions, metric and key. */
+export interface IntelligenceDailyTable {
+  day: ColumnType<string, string, string>;
+  flow_key: string;
+  business_unit: string;
+  warehouse: string;
+  customer: string;
+  metric: string;
+  key: string;
+  n: ColumnType<string, number | string, number | string>;
+  total: number;
+}
+
+export interface IntelligenceRollupStateTable {
+  id: number;
+  rolled_until: ColumnType<string, string, string>;
+  updated_at: TimestampDefault;
+}
+
 /** Every table of the runtime's database. */
 export interface Database {
   flows: FlowsTable;
@@ -338,6 +363,8 @@ export interface Database {
   api_keys: ApiKeysTable;
   incidents: IncidentsTable;
   exceptions: ExceptionsTable;
+  intelligence_daily: IntelligenceDailyTable;
+  intelligence_rollup_state: IntelligenceRollupStateTable;
   users: UsersTable;
   user_roles: UserRolesTable;
   groups: GroupsTable;
