@@ -95,3 +95,7 @@ export type { BpmnImportResult, BpmnReportItem, BpmnReportOutcome } from './bpmn
 export { exportBpmn } from './bpmn/bpmn-export.ts';
 export { BpmnImportError, isBpmnImportError } from './bpmn/bpmn.error.ts';
 export type { BpmnImportErrorCode } from './bpmn/bpmn.error.ts';
+
+// The check of a human task's form values (the designer and the runtime run the same one).
+export { TASK_FORM_TEXT_LIMIT, validateTaskForm } from './task-form.ts';
+export type { TaskFormResult, TaskFormValue } from './task-form.ts';

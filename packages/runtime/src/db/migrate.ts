@@ -12,6 +12,7 @@ import {
 } from 'kysely/migration';
 import { initial } from './migrations/2026112301_initial.ts';
 import { incidents } from './migrations/2026112302_incidents.ts';
+import { inbox } from './migrations/2026112450_inbox.ts';
 import { intelligence } from './migrations/2026112470_intelligence.ts';
 import { identity } from './migrations/2026112440_identity.ts';
 import { connectorConfigs } from './migrations/2026112430_connector_configs.ts';
@@ -20,6 +21,7 @@ import type { Database } from './schema.ts';
 const migrations: Record<string, Migration> = {
   '2026112301_initial': initial,
   '2026112302_incidents': incidents,
+  '2026112450_inbox': inbox,
   '2026112470_intelligence': intelligence,
   '2026112440_identity': identity,
   '2026112430_connector_configs': connectorConfigs,

@@ -178,6 +178,40 @@ export interface TasksTable {
   breached_at: Optional<Date | string>;
   /** How many escalation steps have fired (0: none). */
   escalation_level: ColumnType<number, number | undefined, number>;
+  /** Who claimed the task (one claimant at a time), and when. */
+  claimed_by: Optional<string>;
+  claimed_at: Optional<Date | string>;
+  /** The user the task was delegated or reassigned to, besides its candidate groups. */
+  assignee: Optional<string>;
+  /** Inbox facets, kept by triggers from the instance context and exceptions (2026112450_inbox). */
+  priority: ColumnType<number, number | undefined, number>;
+  category: Optional<string>;
+  severity: Optional<string>;
+  customer_id: Optional<string>;
+  warehouse: Optional<string>;
+  business_unit: Optional<string>;
+  /** numeric: `pg` reads it as text, so readers convert it. */
+  amount: Optional<string>;
+}
+
+export interface TaskCommentsTable {
+  id: Generated<number>;
+  task_id: string;
+  author: string;
+  body: string;
+  created_at: TimestampDefault;
+}
+
+export interface TaskAttachmentsTable {
+  id: Generated<string>;
+  task_id: string;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  content: Uint8Array;
+  uploaded_by: string;
+  created_at: TimestampDefault;
 }
 
 /** A connector call that failed for good where the flow has no `error` path: an operator decides. */
@@ -363,6 +397,8 @@ export interface Database {
   api_keys: ApiKeysTable;
   incidents: IncidentsTable;
   exceptions: ExceptionsTable;
+  task_comments: TaskCommentsTable;
+  task_attachments: TaskAttachmentsTable;
   intelligence_daily: IntelligenceDailyTable;
   intelligence_rollup_state: IntelligenceRollupStateTable;
   users: UsersTable;

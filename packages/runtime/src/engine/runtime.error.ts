@@ -17,6 +17,13 @@ export const RuntimeErrorCodes = {
   TASK_NOT_OPEN: 'The task was completed or cancelled already.',
   TASK_INVALID_OUTCOME: 'The outcome is not one of the task outcomes.',
   TASK_MISSING_FIELDS: 'Required form fields are missing (see `details.fields`).',
+  TASK_INVALID_FIELDS: 'Form values do not fit the form (see `problems`, one per field).',
+  TASK_FORBIDDEN: 'The task is not in your inbox (not your groups, not assigned to you).',
+  TASK_CLAIMED: 'Someone else claimed the task.',
+  TASK_NOT_LOW_RISK: 'The task is not low risk, so it cannot be approved in bulk.',
+  ATTACHMENT_NOT_FOUND: 'No attachment with this id on this task.',
+  ATTACHMENT_TOO_LARGE: 'The attachment is larger than the limit.',
+  ATTACHMENT_TYPE: 'The attachment type is not accepted, or the content is not of that type.',
 } as const;
 export type RuntimeErrorCode = keyof typeof RuntimeErrorCodes;
 

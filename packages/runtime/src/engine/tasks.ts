@@ -1,9 +1,9 @@
 /** Human tasks: listing the inbox and completing a task, which drives its instance on. */
 import type { Kysely } from 'kysely';
-import type { FormField, Json } from '@waybill/shared';
+import { validateTaskForm, type FormField, type Json, type Problem } from '@waybill/shared';
 import { notify } from '../db/connect.ts';
 import { jsonb, type Database, type TaskStatus } from '../db/schema.ts';
-import { iso, isRecord, toJson } from '../util.ts';
+import { iso, isRecord } from '../util.ts';
 import { WORK_CHANNEL } from './channels.ts';
 import { isUuid } from './queries.ts';
 import { RuntimeError } from './runtime.error.ts';
@@ -69,19 +69,90 @@ export async function listTasks(
   }));
 }
 
+/**
+ * Who acts on a task from the inbox: a user name (recorded as the actor) and the groups whose
+ * tasks the user may see; `groups: null` sees every group (an administrator).
+ */
+export interface TaskViewer {
+  userId: string;
+  groups: readonly string[] | null;
+}
+
+/** The columns that decide who may see and act on a task. */
+export interface TaskAccessColumns {
+  candidate_roles: string[];
+  claimed_by: string | null;
+  assignee: string | null;
+}
+
+/**
+ * True when the task is in the viewer's inbox: one of its candidate groups is the viewer's, or it
+ * was claimed by, delegated or reassigned to the viewer.
+ *
+ * ```ts
+ * canSeeTask({ userId: 'ana', groups: ['credit'] }, task); // task.candidate_roles: ['credit']
+ * ```
+ */
+export function canSeeTask(viewer: TaskViewer, task: TaskAccessColumns): boolean {
+  if (viewer.groups === null) return true;
+  if (task.claimed_by === viewer.userId || task.assignee === viewer.userId) return true;
+  return task.candidate_roles.some((role) => viewer.groups?.includes(role) === true);
+}
+
+/** Refuses a task outside the viewer's inbox, the way the inbox answers for every action. */
+export function assertCanSeeTask(
+  viewer: TaskViewer,
+  task: TaskAccessColumns & { id: string },
+): void {
+  if (!canSeeTask(viewer, task)) {
+    throw new RuntimeError('TASK_FORBIDDEN', `Task ${task.id} is not in your inbox.`, {
+      details: { taskId: task.id },
+    });
+  }
+}
+
 export interface CompleteTaskInput {
   outcome: string;
   data?: Record<string, unknown> | undefined;
   completedBy?: string | undefined;
+  /**
+   * When set, the task must be in this viewer's inbox and not claimed by someone else
+   * (checked under the task's row lock); the viewer is the one who completes it.
+   */
+  viewer?: TaskViewer | undefined;
+  /** How the decision was made (`bulk` for a bulk approval), kept in the audit row. */
+  via?: 'single' | 'bulk' | undefined;
 }
 
 function isFormField(value: unknown): value is FormField {
   return isRecord(value) && typeof value.id === 'string' && typeof value.label === 'string';
 }
 
-function isBlank(value: unknown): boolean {
-  return (
-    value === undefined || value === null || (typeof value === 'string' && value.trim() === '')
+/**
+ * Checks form values against the task's form (the same check the designer runs); refuses with
+ * one problem per field: `TASK_MISSING_FIELDS` when only required fields are missing,
+ * `TASK_INVALID_FIELDS` otherwise.
+ */
+export function checkTaskForm(
+  task: { id: string; node_id: string; form: unknown[] },
+  data: Record<string, unknown>,
+): Record<string, Json> {
+  const form = task.form.filter(isFormField);
+  const result = validateTaskForm(form, data);
+  if (result.ok) return result.values;
+  const problems: Problem[] = Object.entries(result.fieldErrors).map(([field, message]) => ({
+    code: 'task.field',
+    severity: 'error',
+    nodeId: task.node_id,
+    field,
+    message,
+  }));
+  const missing = form.filter((f) => f.required && result.fieldErrors[f.id]?.endsWith('required.'));
+  const onlyMissing = missing.length === problems.length;
+  throw new RuntimeError(
+    onlyMissing ? 'TASK_MISSING_FIELDS' : 'TASK_INVALID_FIELDS',
+    `Task ${task.id}: ${problems.map((p) => `${p.field}: ${p.message}`).join(' ')}`,
+    { problems, details: { fields: problems.map((p) => p.field) } },
   );
 }
 
@@ -99,9 +170,7 @@ export async function completeTask(
   taskId: string,
   input: CompleteTaskInput,
 ): Promise<void> {
-  const completedBy = input.completedBy ?? 'anonymous';
-  const data: Record<string, Json> = {};
-  for (const [key, value] of Object.entries(input.data ?? {})) data[key] = toJson(value);
+  const completedBy = input.viewer?.userId ?? input.completedBy ?? 'anonymous';
   if (!isUuid(taskId)) throw new RuntimeError('TASK_NOT_FOUND', `No task ${taskId}.`);
   await db.transaction().execute(async (trx) => {
     const task = await trx
@@ -115,6 +184,9 @@ export async function completeTask(
         'tasks.status',
         'tasks.form',
         'tasks.outcomes',
+        'tasks.candidate_roles',
+        'tasks.claimed_by',
+        'tasks.assignee',
         'instances.flow_key',
         'instances.current_nodes',
       ])
@@ -122,9 +194,15 @@ export async function completeTask(
       .forUpdate()
       .executeTakeFirst();
     if (!task) throw new RuntimeError('TASK_NOT_FOUND', `No task ${taskId}.`);
+    if (input.viewer) assertCanSeeTask(input.viewer, task);
     if (task.status !== 'open') {
       throw new RuntimeError('TASK_NOT_OPEN', `Task ${taskId} is ${task.status}, not open.`, {
         details: { status: task.status },
+      });
+    }
+    if (input.viewer && task.claimed_by !== null && task.claimed_by !== completedBy) {
+      throw new RuntimeError('TASK_CLAIMED', `Task ${taskId} is claimed by ${task.claimed_by}.`, {
+        details: { claimedBy: task.claimed_by },
       });
     }
     if (!task.outcomes.some((o) => o.id === input.outcome)) {
@@ -134,14 +212,7 @@ export async function completeTask(
         { details: { outcome: input.outcome } },
       );
     }
-    const missing = task.form.filter(isFormField).filter((f) => f.required && isBlank(data[f.id]));
-    if (missing.length > 0) {
-      throw new RuntimeError(
-        'TASK_MISSING_FIELDS',
-        `Task ${taskId}: required field(s) missing: ${missing.map((f) => `${f.id} (${f.label})`).join(', ')}.`,
-        { details: { fields: missing.map((f) => f.id) } },
-      );
-    }
+    const data = checkTaskForm(task, input.data ?? {});
     await trx
       .updateTable('tasks')
       .set({
@@ -183,6 +254,8 @@ export async function completeTask(
           nodeId: task.node_id,
           outcome: input.outcome,
           data,
+          via: input.via ?? 'single',
+          claimedBy: task.claimed_by,
         }),
       })
       .execute();
