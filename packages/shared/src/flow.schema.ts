@@ -12,6 +12,7 @@
  * @module
  */
 import { z } from 'zod';
+import { exceptionCategories } from './exception-taxonomy.ts';
 
 /** Current version of the flow definition format. */
 export const FLOW_SCHEMA_VERSION = 1;
@@ -160,11 +161,7 @@ const nodeBase = {
 };
 
 export const conditionSchema = z
-  .object({
-    id: identifier,
-    label: z.string().optional(),
-    expression: z.string().min(1),
-  })
+  .object({ id: identifier, label: z.string().optional(), expression: z.string().min(1) })
   .strict();
 export type Condition = z.infer<typeof conditionSchema>;
 
@@ -194,20 +191,12 @@ export const outcomeSchema = z.object({ id: identifier, label: z.string().min(1)
 export const startNodeSchema = z.object({ ...nodeBase, type: z.literal('start') }).strict();
 
 export const endNodeSchema = z
-  .object({
-    ...nodeBase,
-    type: z.literal('end'),
-    outcome: z.string().min(1).default('completed'),
-  })
+  .object({ ...nodeBase, type: z.literal('end'), outcome: z.string().min(1).default('completed') })
   .strict();
 
 /** Branches on the first condition that holds; leaves through `default` when none does. */
 export const decisionNodeSchema = z
-  .object({
-    ...nodeBase,
-    type: z.literal('decision'),
-    conditions: z.array(conditionSchema).min(1),
-  })
+  .object({ ...nodeBase, type: z.literal('decision'), conditions: z.array(conditionSchema).min(1) })
   .strict();
 
 /**
@@ -276,6 +265,101 @@ export const humanTaskNodeSchema = z
   })
   .strict();
 
+/** A branch of a parallel split: its exit id (the edge's `sourceHandle`) and a label. */
+export const parallelBranchSchema = z
+  .object({ id: identifier, label: z.string().optional() })
+  .strict();
+
+/**
+ * Runs several branches at once. A `split` leaves through every branch at the same time and
+ * names the `join` where they meet; the `join` waits until every branch has arrived, then leaves
+ * through its single exit. A branch may wait (events, tasks, connector calls, timers); an edge
+ * that leaves a branch for a node outside the block ends the whole block (the other branches'
+ * timers and tasks are withdrawn).
+ */
+export const parallelNodeSchema = z
+  .object({
+    ...nodeBase,
+    type: z.literal('parallel'),
+    mode: z.enum(['split', 'join']),
+    /** Split only: the branches, each an exit of the split. */
+    branches: z.array(parallelBranchSchema).default([]),
+    /** Split only: the join node where the branches meet. */
+    join: nodeId.optional(),
+  })
+  .strict();
+
+/**
+ * Starts an instance of another published flow (its trigger payload is `input`) and waits for
+ * it to finish; leaves through the child's end outcome, or `failed` when the child failed, was
+ * cancelled or ended with an outcome not listed.
+ */
+export const subflowNodeSchema = z
+  .object({
+    ...nodeBase,
+    type: z.literal('subflow'),
+    /** Key of the published flow to call. */
+    flow: flowKeyRef(),
+    /** Pin a published version; absent means the latest published version at call time. */
+    version: z.number().int().min(1).optional(),
+    input: z.record(z.string(), valueSourceSchema).default({}),
+    /** The child's end outcomes that get their own exit. */
+    outcomes: z.array(z.string().min(1).max(64)).min(1).default(['completed']),
+    /** Variable that receives `{ outcome, vars }` of the finished child. */
+    resultVariable: identifier.optional(),
+  })
+  .strict();
+
+export const exceptionSeverities = ['low', 'medium', 'high', 'critical'] as const;
+
+/**
+ * Raises a business exception of the taxonomy: an exception record with owner role and SLA, and
+ * (with `openTask`) an inbox task for the owner. With `waitForResolution` the flow waits for the
+ * owner's decision and leaves through the chosen outcome; otherwise it goes on at once.
+ */
+export const exceptionNodeSchema = z
+  .object({
+    ...nodeBase,
+    type: z.literal('exception'),
+    category: z.enum(exceptionCategories),
+    severity: z.enum(exceptionSeverities).default('medium'),
+    /** Overrides the category's owner role. */
+    ownerRole: z.string().min(1).optional(),
+    /** Overrides the category's SLA. */
+    sla: durationSchema.optional(),
+    /** What the exception record and the task show, evaluated at entry. */
+    details: z.record(z.string(), valueSourceSchema).default({}),
+    openTask: z.boolean().default(true),
+    waitForResolution: z.boolean().default(false),
+    /** The owner's choices when the flow waits for resolution. */
+    outcomes: z
+      .array(outcomeSchema)
+      .min(1)
+      .default([{ id: 'resolved', label: 'Resolved' }]),
+  })
+  .strict();
+
+/**
+ * AI-assisted triage: the classifier proposes one of `categories` with a confidence; at or above
+ * `threshold` the flow leaves through that category's exit, below it a person of `reviewRoles`
+ * decides (and the decision is kept as training data).
+ */
+export const classifyNodeSchema = z
+  .object({
+    ...nodeBase,
+    type: z.literal('classify'),
+    /** CEL expression giving the text to classify. */
+    text: z.string().min(1),
+    features: z.record(z.string(), valueSourceSchema).default({}),
+    /** Taxonomy categories this node may route to; each is an exit. */
+    categories: z.array(z.enum(exceptionCategories)).min(1),
+    threshold: z.number().min(0).max(1).default(0.8),
+    reviewRoles: z.array(z.string().min(1)).min(1).default(['exceptions']),
+    /** Variable that receives `{ category, confidence, decidedBy }`. */
+    resultVariable: identifier.optional(),
+  })
+  .strict();
+
 export const flowNodeSchema = z.discriminatedUnion('type', [
   startNodeSchema,
   endNodeSchema,
@@ -285,6 +369,10 @@ export const flowNodeSchema = z.discriminatedUnion('type', [
   waitForEventNodeSchema,
   timerNodeSchema,
   humanTaskNodeSchema,
+  parallelNodeSchema,
+  subflowNodeSchema,
+  exceptionNodeSchema,
+  classifyNodeSchema,
 ]);
 export type FlowNode = z.infer<typeof flowNodeSchema>;
 export type FlowNodeType = FlowNode['type'];
@@ -298,6 +386,10 @@ export const flowNodeTypes = [
   'waitForEvent',
   'timer',
   'humanTask',
+  'parallel',
+  'subflow',
+  'exception',
+  'classify',
   'end',
 ] as const satisfies readonly FlowNodeType[];
 
@@ -309,7 +401,9 @@ export const flowEdgeSchema = z
     /**
      * Which exit of the source this edge leaves from: a decision condition id or `default`,
      * a task outcome id, `ready`/`timeout` (gate), `event`/`timeout` (wait), `success`/`error`
-     * (connector call). Absent for nodes with a single exit.
+     * (connector call), a branch id (parallel split), a child outcome or `failed` (subflow), a
+     * resolution outcome (exception that waits), a category (classify). Absent for nodes with a
+     * single exit.
      */
     sourceHandle: z.string().min(1).optional(),
     label: z.string().optional(),
@@ -317,10 +411,14 @@ export const flowEdgeSchema = z
   .strict();
 export type FlowEdge = z.infer<typeof flowEdgeSchema>;
 
-export const flowKeySchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and -, starting with a letter')
-  .max(80);
+export const flowKeySchema = flowKeyRef();
+
+function flowKeyRef() {
+  return z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and -, starting with a letter')
+    .max(80);
+}
 
 export const flowDefinitionSchema = z
   .object({
@@ -362,5 +460,13 @@ export function exitsOf(node: FlowNode): string[] {
       return node.timeout ? ['event', 'timeout'] : ['event'];
     case 'humanTask':
       return node.outcomes.map((o) => o.id);
+    case 'parallel':
+      return node.mode === 'split' ? node.branches.map((b) => b.id) : ['next'];
+    case 'subflow':
+      return [...node.outcomes, 'failed'];
+    case 'exception':
+      return node.waitForResolution ? node.outcomes.map((o) => o.id) : ['next'];
+    case 'classify':
+      return [...node.categories];
   }
 }

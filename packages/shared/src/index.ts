@@ -26,7 +26,8 @@ import { flowDefinitionSchema } from './flow.schema.ts';
 export * from './flow.schema.ts';
 export * from './machine-protocol.ts';
 export type { Problem, ProblemSeverity } from './problem.ts';
-export { edgeExit, exitTargets } from './flow-graph.ts';
+export { edgeExit, exitTargets, parallelBlocks } from './flow-graph.ts';
+export type { ParallelBlock, ParallelBranch } from './flow-graph.ts';
 export { durationToMs, resolveDuration, DurationError } from './duration.ts';
 export type { DurationErrorCode } from './duration.ts';
 
@@ -59,7 +60,7 @@ export {
 export type { ExceptionCategory, ExceptionCategoryInfo } from './exception-taxonomy.ts';
 
 export { hasErrors, validate } from './validate.ts';
-export type { ConnectorCatalogEntry, ValidateOptions } from './validate.ts';
+export type { ConnectorCatalogEntry, FlowCatalogEntry, ValidateOptions } from './validate.ts';
 
 export { compile, timerKey } from './compile/compile.ts';
 export type { FlowMachine, FlowOutput } from './compile/compile.ts';

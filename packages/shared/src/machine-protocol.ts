@@ -65,8 +65,32 @@ export interface TaskCompletedEvent {
   completedBy: string;
 }
 
+/** A child instance started by `waybill.startSubflow` finished (sent once per child). */
+export interface SubflowFinishedEvent {
+  type: 'waybill.subflow.finished';
+  effectKey: string;
+  /** `completed` with the child's end outcome, or `failed` / `cancelled` (outcome null). */
+  status: 'completed' | 'failed' | 'cancelled';
+  outcome: string | null;
+  vars: Record<string, Json>;
+  childInstanceId: string;
+}
+/** The classifier's answer to `waybill.classify` (confidence 0 when no model is trained). */
+export interface ClassifiedEvent {
+  type: 'waybill.classified';
+  effectKey: string;
+  category: string | null;
+  confidence: number;
+  modelVersion: string | null;
+}
+
 export type RuntimeEvent =
-  EffectSucceededEvent | EffectFailedEvent | TimerFiredEvent | TaskCompletedEvent;
+  | EffectSucceededEvent
+  | EffectFailedEvent
+  | TimerFiredEvent
+  | TaskCompletedEvent
+  | SubflowFinishedEvent
+  | ClassifiedEvent;
 export type FlowEvent = BusinessEvent | RuntimeEvent;
 
 /** Action types a compiled machine emits for its driver to perform. */
@@ -83,6 +107,17 @@ export const EffectActionType = {
   cancelTask: 'waybill.cancelTask',
   /** A node was entered (for history, audit and the live overlay). */
   enterNode: 'waybill.enterNode',
+  /**
+   * Start a child instance of a published flow in the same transaction; when it finishes, feed
+   * back `waybill.subflow.finished` with `effectKey` (exactly once).
+   */
+  startSubflow: 'waybill.startSubflow',
+  /** Record a business exception (category, owner role, SLA) in the same transaction. */
+  raiseException: 'waybill.raiseException',
+  /** Ask the classifier for a category; feed back `waybill.classified` with `effectKey`. */
+  classify: 'waybill.classify',
+  /** A person decided a classification the classifier was not sure of (training data). */
+  recordTriageDecision: 'waybill.recordTriageDecision',
 } as const;
 export type EffectActionType = (typeof EffectActionType)[keyof typeof EffectActionType];
 
@@ -133,13 +168,58 @@ export interface EnterNodeParams {
   visit: number;
 }
 
+export interface StartSubflowParams {
+  /** `<nodeId>#<visit>`: the child's `parent_effect_key`. */
+  effectKey: string;
+  nodeId: string;
+  flowKey: string;
+  /** Pinned version, or null for the latest published one. */
+  version: number | null;
+  /** The child's trigger payload. */
+  input: Record<string, Json>;
+}
+export interface RaiseExceptionParams {
+  /** `<nodeId>#<visit>` */
+  exceptionKey: string;
+  nodeId: string;
+  category: string;
+  ownerRole: string;
+  severity: string;
+  slaMs: number;
+  details: Record<string, Json>;
+  /** The owner's task (created by the accompanying `waybill.createTask`), if any. */
+  taskKey: string | null;
+  /** Whether the flow waits for the owner's decision. */
+  blocking: boolean;
+}
+export interface ClassifyParams {
+  /** `<nodeId>#<visit>` */
+  effectKey: string;
+  nodeId: string;
+  text: string;
+  features: Record<string, string | number | boolean | null>;
+  categories: string[];
+  threshold: number;
+}
+export interface RecordTriageDecisionParams {
+  /** The classification's `effectKey`. */
+  effectKey: string;
+  nodeId: string;
+  category: string;
+  decidedBy: string;
+}
+
 export type EffectAction =
   | { type: typeof EffectActionType.callConnector; params: CallConnectorParams }
   | { type: typeof EffectActionType.scheduleTimer; params: ScheduleTimerParams }
   | { type: typeof EffectActionType.cancelTimer; params: CancelTimerParams }
   | { type: typeof EffectActionType.createTask; params: CreateTaskParams }
   | { type: typeof EffectActionType.cancelTask; params: CancelTaskParams }
-  | { type: typeof EffectActionType.enterNode; params: EnterNodeParams };
+  | { type: typeof EffectActionType.enterNode; params: EnterNodeParams }
+  | { type: typeof EffectActionType.startSubflow; params: StartSubflowParams }
+  | { type: typeof EffectActionType.raiseException; params: RaiseExceptionParams }
+  | { type: typeof EffectActionType.classify; params: ClassifyParams }
+  | { type: typeof EffectActionType.recordTriageDecision; params: RecordTriageDecisionParams };
 
 const effectActionTypes: ReadonlySet<string> = new Set(Object.values(EffectActionType));
 

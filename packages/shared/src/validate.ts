@@ -12,7 +12,7 @@ import {
   reservedExpressionNames,
 } from './expression/expression-environment.ts';
 import type { ExpressionEnvironment } from './expression/expression-environment.ts';
-import { edgeExit } from './flow-graph.ts';
+import { edgeExit, parallelBlocks } from './flow-graph.ts';
 import {
   eventBindingSchema,
   exitsOf,
@@ -23,23 +23,28 @@ import {
   triggerSchema,
   variableSchema,
 } from './flow.schema.ts';
-import type { Duration, FlowDefinition, FlowNode, FlowNodeOf } from './flow.schema.ts';
+import type { Duration, FlowDefinition, FlowNode, FlowNodeOf, ValueSource } from './flow.schema.ts';
 import type { Problem } from './problem.ts';
 
 /** What a deployment knows about one connector, for checking connector calls. */
 export interface ConnectorCatalogEntry {
   id: string;
   version: number;
-  operations: {
-    name: string;
-    inputFields: string[];
-    requiredInputs: string[];
-  }[];
+  operations: { name: string; inputFields: string[]; requiredInputs: string[] }[];
+}
+
+/** What a deployment knows about one published flow, for checking subflow calls. */
+export interface FlowCatalogEntry {
+  key: string;
+  /** Its published versions. */
+  versions: readonly number[];
 }
 
 export interface ValidateOptions {
   /** When given, connector calls are checked against it (connector, operation, inputs). */
   connectors?: readonly ConnectorCatalogEntry[];
+  /** When given, subflow calls are checked against it (flow key, pinned version). */
+  flows?: readonly FlowCatalogEntry[];
 }
 
 /**
@@ -166,14 +171,7 @@ class Problems {
     message: string,
     extra: ProblemLocation = {},
   ): void {
-    this.list.push({
-      code,
-      severity: 'error',
-      nodeId,
-      field,
-      message,
-      ...extra,
-    });
+    this.list.push({ code, severity: 'error', nodeId, field, message, ...extra });
   }
 
   warning(code: string, nodeId: string | null, field: string, message: string): void {
@@ -188,6 +186,7 @@ function semanticProblems(flow: FlowDefinition, options: ValidateOptions, scope:
   checkNodes(flow, problems);
   checkEdges(flow, problems, scope);
   if (scope.complete) checkReachability(flow, problems);
+  checkParallelBlocks(flow, problems);
   checkNodeContents(flow, options, problems);
   return problems.list;
 }
@@ -313,9 +312,11 @@ function checkNodes(flow: FlowDefinition, problems: Problems): void {
   }
 }
 
-/** Exits a flow must connect (a connector call's `error` edge is optional). */
+/** Exits a flow must connect (a connector call's `error` and a subflow's `failed` are optional). */
 function requiredExits(node: FlowNode): string[] {
-  return node.type === 'connectorCall' ? ['success'] : exitsOf(node);
+  if (node.type === 'connectorCall') return ['success'];
+  if (node.type === 'subflow') return [...node.outcomes];
+  return exitsOf(node);
 }
 
 function checkEdges(flow: FlowDefinition, problems: Problems, scope: Scope): void {
@@ -416,6 +417,126 @@ function checkEdges(flow: FlowDefinition, problems: Problems, scope: Scope): voi
   }
 }
 
+function checkParallelBlocks(flow: FlowDefinition, problems: Problems): void {
+  const blocks = parallelBlocks(flow.nodes, flow.edges);
+  const joinedBy = new Map<string, string[]>();
+  /** node id → `<split>/<branch>` it belongs to. */
+  const memberOf = new Map<string, string>();
+  for (const { split, join, branches } of blocks) {
+    if (split.branches.length < 2)
+      problems.error(
+        'parallel.too-few-branches',
+        split.id,
+        'branches',
+        'a parallel split needs at least two branches',
+      );
+    for (const [b, i] of duplicates(split.branches, (b) => b.id))
+      problems.error(
+        'parallel.duplicate-branch',
+        split.id,
+        `branches.${i}.id`,
+        `branch '${b.id}' is defined twice`,
+      );
+    if (split.join === undefined) {
+      problems.error('parallel.no-join', split.id, 'join', 'name the join where the branches meet');
+      continue;
+    }
+    if (join === null) {
+      problems.error(
+        'parallel.unknown-join',
+        split.id,
+        'join',
+        `'${split.join}' is not a parallel join node`,
+      );
+      continue;
+    }
+    joinedBy.set(join.id, [...(joinedBy.get(join.id) ?? []), split.id]);
+    const inBlock = new Set<string>([split.id]);
+    branches.forEach((branch, i) => {
+      if (branch.first !== null && !branch.reachesJoin)
+        problems.error(
+          'parallel.branch-no-join',
+          split.id,
+          `branches.${i}`,
+          `branch '${branch.id}' never reaches the join '${join.id}'`,
+        );
+      for (const member of branch.members) {
+        inBlock.add(member);
+        const where = `${split.id}/${branch.id}`;
+        const other = memberOf.get(member);
+        if (other !== undefined) {
+          problems.error(
+            'parallel.shared-node',
+            member,
+            'id',
+            `'${member}' lies on two parallel branches (${other} and ${where}); each node belongs to one branch`,
+          );
+          continue;
+        }
+        memberOf.set(member, where);
+        const node = flow.nodes.find((n) => n.id === member);
+        if (node?.type === 'parallel')
+          problems.error(
+            'parallel.nested',
+            member,
+            'type',
+            `parallel blocks cannot be nested ('${member}' lies on branch '${branch.id}' of '${split.id}'); draw the inner branches as more branches of '${split.id}'`,
+          );
+      }
+    });
+    for (const edge of flow.edges) {
+      if (edge.target === join.id && !inBlock.has(edge.source))
+        problems.error(
+          'parallel.join-entry',
+          join.id,
+          'id',
+          `edge '${edge.id}' enters the join '${join.id}' from '${edge.source}', outside the branches of '${split.id}'`,
+          { edgeId: edge.id },
+        );
+    }
+  }
+  for (const edge of flow.edges) {
+    const branch = memberOf.get(edge.target);
+    if (branch === undefined) continue;
+    const [splitId] = branch.split('/');
+    if (edge.source === splitId || memberOf.get(edge.source) === branch) continue;
+    problems.error(
+      'parallel.enters-branch',
+      edge.target,
+      'id',
+      `edge '${edge.id}' enters branch ${branch} from '${edge.source}'; a branch is entered only from its split`,
+      { edgeId: edge.id },
+    );
+  }
+  for (const node of flow.nodes) {
+    if (node.type !== 'parallel') continue;
+    if (node.mode === 'join') {
+      const splits = joinedBy.get(node.id) ?? [];
+      if (splits.length === 0)
+        problems.error(
+          'parallel.unmatched-join',
+          node.id,
+          'mode',
+          `no parallel split names '${node.id}' as its join`,
+        );
+      if (splits.length > 1)
+        problems.error(
+          'parallel.join-shared',
+          node.id,
+          'mode',
+          `'${node.id}' is the join of several splits (${splits.join(', ')}); give each split its own join`,
+        );
+      if (node.branches.length > 0 || node.join !== undefined)
+        problems.error(
+          'parallel.join-config',
+          node.id,
+          node.branches.length > 0 ? 'branches' : 'join',
+          'a join has no branches or join of its own; set them on the split',
+        );
+    }
+  }
+}
+
 function checkReachability(flow: FlowDefinition, problems: Problems): void {
   const start = flow.nodes.find((n) => n.type === 'start');
   const ends = flow.nodes.filter((n) => n.type === 'end').map((n) => n.id);
@@ -483,6 +604,94 @@ function checkNodeContents(
   for (const node of flow.nodes) checkNode(node, ctx);
 }
 
+function checkInputs(
+  node: FlowNode,
+  field: string,
+  inputs: Record<string, ValueSource>,
+  ctx: Context,
+): void {
+  for (const [name, source] of Object.entries(inputs)) {
+    if (source.kind === 'expr')
+      checkExpressionField(node.id, `${field}.${name}.expr`, source.expr, ctx.env, ctx, false);
+  }
+}
+
+function checkSubflow(node: FlowNodeOf<'subflow'>, ctx: Context): void {
+  checkVariable(node, 'resultVariable', node.resultVariable, ctx);
+  checkInputs(node, 'input', node.input, ctx);
+  node.outcomes.forEach((outcome, i) => {
+    if (outcome === 'failed')
+      ctx.problems.error(
+        'subflow.reserved-outcome',
+        node.id,
+        `outcomes.${i}`,
+        `'failed' is the exit for a child that failed or ended otherwise; name the outcome differently`,
+      );
+  });
+  for (const [o, i] of duplicates(node.outcomes, (o) => o))
+    ctx.problems.error(
+      'outcome.duplicate',
+      node.id,
+      `outcomes.${i}`,
+      `outcome '${o}' is listed twice`,
+    );
+  if (node.flow === ctx.flow.key) {
+    ctx.problems.error(
+      'subflow.recursive',
+      node.id,
+      'flow',
+      `a flow cannot call itself ('${node.flow}'); every call would start another`,
+    );
+    return;
+  }
+  const catalogue = ctx.options.flows;
+  if (!catalogue) return;
+  const entry = catalogue.find((f) => f.key === node.flow);
+  if (!entry || entry.versions.length === 0) {
+    ctx.problems.error('subflow.unknown-flow', node.id, 'flow', `no published flow '${node.flow}'`);
+    return;
+  }
+  if (node.version !== undefined && !entry.versions.includes(node.version))
+    ctx.problems.error(
+      'subflow.unknown-version',
+      node.id,
+      'version',
+      `flow '${node.flow}' has no published version ${node.version} (published: ${entry.versions.join(', ')})`,
+    );
+}
+
+function checkException(node: FlowNodeOf<'exception'>, ctx: Context): void {
+  checkDuration(node, 'sla', node.sla, ctx);
+  checkInputs(node, 'details', node.details, ctx);
+  if (node.waitForResolution && !node.openTask)
+    ctx.problems.error(
+      'exception.wait-without-task',
+      node.id,
+      'waitForResolution',
+      'waiting for resolution needs a task for the owner (turn on openTask)',
+    );
+  for (const [o, i] of duplicates(node.outcomes, (o) => o.id))
+    ctx.problems.error(
+      'outcome.duplicate',
+      node.id,
+      `outcomes.${i}.id`,
+      `outcome '${o.id}' is defined twice`,
+    );
+}
+
+function checkClassify(node: FlowNodeOf<'classify'>, ctx: Context): void {
+  checkVariable(node, 'resultVariable', node.resultVariable, ctx);
+  checkExpressionField(node.id, 'text', node.text, ctx.env, ctx, false);
+  checkInputs(node, 'features', node.features, ctx);
+  for (const [c, i] of duplicates(node.categories, (c) => c))
+    ctx.problems.error(
+      'classify.duplicate-category',
+      node.id,
+      `categories.${i}`,
+      `category '${c}' is listed twice`,
+    );
+}
+
 function checkNode(node: FlowNode, ctx: Context): void {
   switch (node.type) {
     case 'start':
@@ -508,14 +717,23 @@ function checkNode(node: FlowNode, ctx: Context): void {
         );
       }
       if (node.filter !== undefined && node.filter.trim() !== '') {
-        const env = buildExpressionEnvironment(ctx.flow, {
-          eventType: node.eventType,
-        });
+        const env = buildExpressionEnvironment(ctx.flow, { eventType: node.eventType });
         checkExpressionField(node.id, 'filter', node.filter, env, ctx, true);
       }
       return;
     case 'timer':
       checkDuration(node, 'delay', node.delay, ctx);
+      return;
+    case 'parallel':
+      return;
+    case 'subflow':
+      checkSubflow(node, ctx);
+      return;
+    case 'exception':
+      checkException(node, ctx);
+      return;
+    case 'classify':
+      checkClassify(node, ctx);
       return;
     case 'humanTask':
       checkVariable(node, 'resultVariable', node.resultVariable, ctx);

@@ -131,6 +131,24 @@ function writeNode(definition: FlowDefinition, node: FlowNode, index: number, ou
       }
       return undefined;
     }
+    case 'parallel':
+      el(`<bpmn:parallelGateway id="${id}"${name} />`);
+      return shape(id, 'gateway');
+    case 'subflow':
+      el(
+        `<bpmn:callActivity id="${id}"${name} calledElement="${escapeXml(node.flow)}"${node.version === undefined ? '' : ` waybill:version="${node.version}"`} />`,
+      );
+      return shape(id, 'task');
+    case 'exception':
+      el(
+        `<bpmn:task id="${id}"${name} waybill:kind="exception" waybill:category="${node.category}" />`,
+      );
+      return shape(id, 'task');
+    case 'classify':
+      el(
+        `<bpmn:businessRuleTask id="${id}"${name} waybill:kind="classify" waybill:threshold="${node.threshold}" />`,
+      );
+      return shape(id, 'task');
     case 'timer':
       el(
         `<bpmn:intermediateCatchEvent id="${id}"${name}>\n      ${timerDefinition(`${id}_def`, node.delay)}\n    </bpmn:intermediateCatchEvent>`,
@@ -185,9 +203,18 @@ function exitSource(node: FlowNode, exit: string | null): { source: string; cond
       const condition = node.conditions.find((c) => c.id === exit)?.expression;
       return condition ? { source: id, condition } : { source: id };
     }
+    case 'subflow':
+      return exit ? { source: id, condition: `outcome == "${exit}"` } : { source: id };
+    case 'exception':
+      return node.waitForResolution && exit
+        ? { source: id, condition: `outcome == "${exit}"` }
+        : { source: id };
+    case 'classify':
+      return exit ? { source: id, condition: `category == "${exit}"` } : { source: id };
     case 'start':
     case 'timer':
     case 'end':
+    case 'parallel':
       return { source: id };
   }
 }

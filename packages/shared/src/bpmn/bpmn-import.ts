@@ -187,6 +187,7 @@ class BpmnImporter {
     this.#absorbBoundaryEvents();
     const edges = this.#buildEdges();
     this.#finishNodes(edges);
+    this.#pairParallelGateways(edges);
 
     const key = slug(attr(process, 'id') ?? 'imported-process') || 'imported-process';
     const definition = flowDefinitionSchema.parse({
@@ -333,14 +334,27 @@ class BpmnImporter {
       case 'boundaryEvent':
         return undefined; // handled with the activity it is attached to
       case 'parallelGateway':
-        return this.#skip(e, 'parallel split/join has no node kind yet');
+        if (this.#outgoing(e.id).length >= 2)
+          return this.#add(e, { type: 'parallel', mode: 'split', branches: [], ...label });
+        if (this.#flows.filter((f) => f.target === e.id).length >= 2)
+          return this.#add(e, { type: 'parallel', mode: 'join', branches: [], ...label });
+        return this.#merge(e, 'a parallel gateway with one path in and out leads straight on');
       case 'inclusiveGateway':
       case 'complexGateway':
         return this.#skip(e, `${e.type} has no counterpart (use exclusive gateways)`);
       case 'scriptTask':
         return this.#skip(e, 'scripts do not run in flows; use a connector call');
-      case 'callActivity':
-        return this.#skip(e, 'call activities (subflows) have no node kind yet');
+      case 'callActivity': {
+        const called = slug(attr(e.xml, 'calledElement') ?? '');
+        if (!called) this.#note(e, 'no calledElement: pick the flow this subflow calls');
+        return this.#add(e, {
+          type: 'subflow',
+          flow: called || 'unset',
+          input: {},
+          outcomes: ['completed'],
+          ...label,
+        });
+      }
       default:
         return this.#skip(e, `${e.type} has no counterpart in a flow`);
     }
@@ -632,6 +646,24 @@ class BpmnImporter {
           if (outcomes.length > 0) this.#nodes.set(nodeId, { ...node, outcomes });
           break;
         }
+        case 'parallel':
+          if (node.mode === 'split') {
+            const branches = plain.map((edge, i) => {
+              const id = uniqueIdentifier(`b${i + 1}`, []);
+              edge.sourceHandle = id;
+              return edge.label ? { id, label: edge.label } : { id };
+            });
+            this.#nodes.set(nodeId, { ...node, branches });
+          } else this.#singleExit(node, plain, edges);
+          break;
+        case 'subflow':
+          plain.forEach((edge, i) => {
+            if (i === 0) edge.sourceHandle = 'completed';
+          });
+          this.#singleExit(node, plain.slice(1), edges);
+          break;
+        case 'exception':
+        case 'classify':
         case 'start':
         case 'end':
         case 'timer':
@@ -641,6 +673,44 @@ class BpmnImporter {
           this.#singleExit(node, plain, edges);
       }
       for (const edge of own) if (edge.sourceHandle === '') delete edge.sourceHandle;
+    }
+  }
+
+  /** Each parallel split gets the nearest join that every one of its branches reaches. */
+  #pairParallelGateways(edges: FlowEdge[]): void {
+    const next = new Map<string, string[]>();
+    for (const e of edges) next.set(e.source, [...(next.get(e.source) ?? []), e.target]);
+    const isJoin = (id: string) => {
+      const n = this.#nodes.get(id);
+      return n?.type === 'parallel' && n.mode === 'join';
+    };
+    /** Joins reachable from `from`, nearest first. */
+    const joinsFrom = (from: string): string[] => {
+      const found: string[] = [];
+      const seen = new Set([from]);
+      const queue = [from];
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        if (isJoin(id)) found.push(id);
+        for (const n of next.get(id) ?? [])
+          if (!seen.has(n)) {
+            seen.add(n);
+            queue.push(n);
+          }
+      }
+      return found;
+    };
+    for (const [nodeId, node] of this.#nodes) {
+      if (node.type !== 'parallel' || node.mode !== 'split') continue;
+      const firsts = edges.filter((e) => e.source === nodeId).map((e) => e.target);
+      const [head, ...rest] = firsts.map(joinsFrom);
+      const join = (head ?? []).find((j) => rest.every((joins) => joins.includes(j)));
+      if (join === undefined) {
+        const element = this.#elements.get(this.#elementOfNode(nodeId) ?? '');
+        if (element)
+          this.#note(element, 'no parallel gateway joins all its branches: name the join');
+        continue;
+      }
+      this.#nodes.set(nodeId, { ...node, join });
     }
   }
 
@@ -758,6 +828,10 @@ function plainExit(node: FlowNode): string | null {
     case 'end':
     case 'decision':
     case 'humanTask':
+    case 'parallel':
+    case 'subflow':
+    case 'exception':
+    case 'classify':
       return null;
   }
 }

@@ -109,7 +109,12 @@ describe('importBpmn: a Camunda 7 diagram with every supported element', () => {
       eventType: 'pod.received',
       timeout: 'P7D',
     });
-    expect(exits(definition, 'Gateway_AwaitPod')).toEqual({ event: 'Event_Invoiced' });
+    // Its timer path leads through a one-in, one-out parallel gateway (merged) to the escalation.
+    expect(exits(definition, 'Gateway_AwaitPod')).toEqual({
+      event: 'Event_Invoiced',
+      timeout: 'Event_Escalated',
+    });
+    expect(item(report, 'Gateway_Notify')?.outcome).toBe('merged');
     expect(item(report, 'Event_PodReceived')?.outcome).toBe('absorbed');
   });
 
@@ -119,10 +124,7 @@ describe('importBpmn: a Camunda 7 diagram with every supported element', () => {
 
   test('reports, per element id, what was not imported and why', () => {
     const skipped = report.filter((r) => r.outcome === 'skipped').map((r) => r.elementId);
-    expect(skipped).toEqual(
-      expect.arrayContaining(['Gateway_Notify', 'Event_ReviewDue', 'Flow_6remind', 'Flow_14chase']),
-    );
-    expect(item(report, 'Gateway_Notify')?.message).toMatch(/parallel/);
+    expect(skipped).toEqual(expect.arrayContaining(['Event_ReviewDue', 'Flow_6remind']));
     // Annotations carry no behaviour: they are neither imported nor reported.
     expect(item(report, 'TextAnnotation_1')).toBeUndefined();
   });
@@ -171,16 +173,58 @@ describe('importBpmn: a Camunda 8 collaboration', () => {
     expect(item(report, 'StartEvent_1')?.message).toMatch(/credit-hold\.started/);
   });
 
-  test('script tasks, call activities, inclusive gateways and date timers are reported', () => {
-    for (const id of [
-      'Activity_Score',
-      'Activity_Collections',
-      'Gateway_Inclusive',
-      'Event_EndOfMonth',
-    ])
+  test('a call activity without calledElement becomes a subflow, noted in the report', () => {
+    expect(node(definition, 'Activity_Collections')).toMatchObject({ type: 'subflow' });
+    expect(item(report, 'Activity_Collections')?.message).toMatch(/calledElement/);
+  });
+
+  test('script tasks, inclusive gateways and date timers are reported', () => {
+    for (const id of ['Activity_Score', 'Gateway_Inclusive', 'Event_EndOfMonth'])
       expect(item(report, id)?.outcome, id).toBe('skipped');
     expect(item(report, 'Flow_no')).toMatchObject({ outcome: 'skipped' });
     expect(item(report, 'Flow_no')?.message).toMatch(/Activity_Score/);
+  });
+});
+
+describe('importBpmn: parallel gateways and call activities', () => {
+  const xml = `<?xml version="1.0"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">
+  <bpmn:process id="ReadyToBill">
+    <bpmn:startEvent id="Start" />
+    <bpmn:parallelGateway id="Fork" />
+    <bpmn:receiveTask id="WaitPod" name="POD received" />
+    <bpmn:callActivity id="Credit" name="Credit check" calledElement="credit-check" />
+    <bpmn:parallelGateway id="Meet" />
+    <bpmn:endEvent id="Done" name="Billed" />
+    <bpmn:sequenceFlow id="f1" sourceRef="Start" targetRef="Fork" />
+    <bpmn:sequenceFlow id="f2" name="POD" sourceRef="Fork" targetRef="WaitPod" />
+    <bpmn:sequenceFlow id="f3" sourceRef="Fork" targetRef="Credit" />
+    <bpmn:sequenceFlow id="f4" sourceRef="WaitPod" targetRef="Meet" />
+    <bpmn:sequenceFlow id="f5" sourceRef="Credit" targetRef="Meet" />
+    <bpmn:sequenceFlow id="f6" sourceRef="Meet" targetRef="Done" />
+  </bpmn:process>
+</bpmn:definitions>`;
+  const { definition, report } = importBpmn(xml);
+
+  test('a diverging gateway becomes a split paired with the converging one', () => {
+    expect(node(definition, 'Fork')).toMatchObject({
+      type: 'parallel',
+      mode: 'split',
+      join: 'Meet',
+      branches: [{ id: 'b1', label: 'POD' }, { id: 'b2' }],
+    });
+    expect(node(definition, 'Meet')).toMatchObject({ type: 'parallel', mode: 'join' });
+    expect(exits(definition, 'Fork')).toEqual({ b1: 'WaitPod', b2: 'Credit' });
+    expect(item(report, 'Fork')?.outcome).toBe('mapped');
+  });
+
+  test('a call activity becomes a subflow of the called flow', () => {
+    expect(node(definition, 'Credit')).toMatchObject({ type: 'subflow', flow: 'credit-check' });
+    expect(exits(definition, 'Credit')).toEqual({ completed: 'Meet' });
+  });
+
+  test('the imported block validates without errors', () => {
+    expect(validate(definition).filter((p) => p.severity === 'error')).toEqual([]);
   });
 });
 

@@ -16,8 +16,12 @@ import type {
   CallConnectorParams,
   CancelTaskParams,
   CancelTimerParams,
+  ClassifyParams,
   CreateTaskParams,
   EnterNodeParams,
+  RaiseExceptionParams,
+  RecordTriageDecisionParams,
+  StartSubflowParams,
   FlowContext,
   FlowEvent,
   FlowInput,
@@ -164,6 +168,20 @@ function flowSetup(expressions: FlowExpressions) {
       [InternalAction.setOutcome]: assign((_, params: { outcome: string }) => ({
         outcome: params.outcome,
       })),
+      [InternalAction.storeSubflowResult]: assign(
+        ({ context, event }, params: { variable: string }) =>
+          storeVar(
+            context,
+            params.variable,
+            'childInstanceId' in event
+              ? { status: event.status, outcome: event.outcome, vars: event.vars }
+              : null,
+          ),
+      ),
+      [InternalAction.storeClassification]: assign(
+        ({ context, event }, params: { variable: string }) =>
+          storeVar(context, params.variable, classificationOf(event)),
+      ),
       // Effects: performed by the driver from the returned actions list, never here.
       [EffectActionType.enterNode]: (_: unknown, _params: EnterNodeParams) => undefined,
       [EffectActionType.callConnector]: (_: unknown, _params: CallConnectorParams) => undefined,
@@ -171,6 +189,11 @@ function flowSetup(expressions: FlowExpressions) {
       [EffectActionType.cancelTimer]: (_: unknown, _params: CancelTimerParams) => undefined,
       [EffectActionType.createTask]: (_: unknown, _params: CreateTaskParams) => undefined,
       [EffectActionType.cancelTask]: (_: unknown, _params: CancelTaskParams) => undefined,
+      [EffectActionType.startSubflow]: (_: unknown, _params: StartSubflowParams) => undefined,
+      [EffectActionType.raiseException]: (_: unknown, _params: RaiseExceptionParams) => undefined,
+      [EffectActionType.classify]: (_: unknown, _params: ClassifyParams) => undefined,
+      [EffectActionType.recordTriageDecision]: (_: unknown, _params: RecordTriageDecisionParams) =>
+        undefined,
     },
     guards: {
       [GuardType.condition]: ({ context }, params: { expr: string }) =>
@@ -195,8 +218,38 @@ function flowSetup(expressions: FlowExpressions) {
         'taskKey' in event &&
         event.taskKey === visitKey(params.nodeId, currentVisit(context, params.nodeId)) &&
         event.outcome === params.outcome,
+      [GuardType.subflowOutcome]: (
+        { context, event },
+        params: { nodeId: string; outcome: string },
+      ) =>
+        'childInstanceId' in event &&
+        event.effectKey === visitKey(params.nodeId, currentVisit(context, params.nodeId)) &&
+        event.status === 'completed' &&
+        event.outcome === params.outcome,
+      [GuardType.classifiedAs]: (
+        { context, event },
+        params: { nodeId: string; category: string; threshold: number },
+      ) =>
+        'confidence' in event &&
+        event.effectKey === visitKey(params.nodeId, currentVisit(context, params.nodeId)) &&
+        event.category === params.category &&
+        event.confidence >= params.threshold,
     },
   });
+}
+
+/** What a classify node stores: the classifier's confident answer, or the reviewer's decision. */
+function classificationOf(event: FlowEvent): Json {
+  if ('confidence' in event)
+    return {
+      category: event.category,
+      confidence: event.confidence,
+      decidedBy: 'classifier',
+      modelVersion: event.modelVersion,
+    };
+  if ('completedBy' in event)
+    return { category: event.outcome, confidence: null, decidedBy: event.completedBy };
+  return null;
 }
 
 type FlowMachineSetup = ReturnType<typeof flowSetup>;
@@ -262,6 +315,12 @@ function hydrateState(state: StateConfig, h: Hydration): Record<string, unknown>
     exit: state.exit?.map((a) => hydrateAction(a, h)),
     on: state.on ? hydrateTransitions(state.on, h) : undefined,
     always: state.always?.map((t) => hydrateTransition(t, h)),
+    onDone: state.onDone?.map((t) => hydrateTransition(t, h)),
+    states: state.states
+      ? Object.fromEntries(
+          Object.entries(state.states).map(([id, child]) => [id, hydrateState(child, h)]),
+        )
+      : undefined,
   };
 }
 
@@ -323,12 +382,60 @@ function hydrateAction(action: ActionConfig, h: Hydration): unknown {
         enqueue({ type: EffectActionType.cancelTimer, params: { timerKey: key } });
       });
     }
-    case EffectActionType.createTask:
+    case EffectActionType.createTask: {
+      const { suggestion, ...params } = p;
       return {
         type: action.type,
-        params: ({ context }: { context: FlowContext }) => ({
-          ...p,
+        params: ({ context, event }: { context: FlowContext; event: FlowEvent }) => ({
+          ...params,
           taskKey: visitKey(nodeId, currentVisit(context, nodeId)),
+          ...(suggestion === true ? { instructions: suggestionOf(event) } : {}),
+        }),
+      };
+    }
+    case EffectActionType.startSubflow:
+      return {
+        type: action.type,
+        params: ({ context }: { context: FlowContext }): StartSubflowParams => ({
+          effectKey: visitKey(nodeId, currentVisit(context, nodeId)),
+          nodeId,
+          flowKey: text(p, 'flowKey'),
+          version: typeof p['version'] === 'number' ? p['version'] : null,
+          input: mappedInputs(p['input'], context, h.expressions, `${nodeId}.input`),
+        }),
+      };
+    case EffectActionType.raiseException:
+      return {
+        type: action.type,
+        params: ({ context }: { context: FlowContext }): RaiseExceptionParams => {
+          const key = visitKey(nodeId, currentVisit(context, nodeId));
+          return {
+            exceptionKey: key,
+            nodeId,
+            category: text(p, 'category'),
+            ownerRole: text(p, 'ownerRole'),
+            severity: text(p, 'severity'),
+            slaMs: num(p, 'slaMs'),
+            details: mappedInputs(p['details'], context, h.expressions, `${nodeId}.details`),
+            taskKey: p['openTask'] === true ? key : null,
+            blocking: p['blocking'] === true,
+          };
+        },
+      };
+    case EffectActionType.classify:
+      return {
+        type: action.type,
+        params: ({ context }: { context: FlowContext }): ClassifyParams =>
+          classifyParams(action, context, h.expressions),
+      };
+    case EffectActionType.recordTriageDecision:
+      return {
+        type: action.type,
+        params: ({ context, event }: { context: FlowContext; event: FlowEvent }) => ({
+          effectKey: visitKey(nodeId, currentVisit(context, nodeId)),
+          nodeId,
+          category: 'completedBy' in event ? event.outcome : '',
+          decidedBy: 'completedBy' in event ? event.completedBy : '',
         }),
       };
     case EffectActionType.cancelTask:
@@ -369,6 +476,60 @@ function num(params: ActionConfig['params'], key: string): number {
   return value;
 }
 
+/** What a reviewer of an unsure classification is told. */
+function suggestionOf(event: FlowEvent): string {
+  if (!('confidence' in event) || event.category === null)
+    return 'No trained classifier answered: choose the category.';
+  const percent = Math.round(event.confidence * 100);
+  return `The classifier suggests ${event.category} (${percent}% confidence, model ${event.modelVersion ?? 'unknown'}); confirm or choose another category.`;
+}
+
+/** A mapping of static values and expressions, evaluated now (at node entry). */
+function mappedInputs(
+  mapping: Json | undefined,
+  context: FlowContext,
+  expressions: FlowExpressions,
+  where: string,
+): Record<string, Json> {
+  const values: Record<string, Json> = {};
+  if (mapping && typeof mapping === 'object' && !Array.isArray(mapping)) {
+    for (const [field, source] of Object.entries(mapping))
+      values[field] = inputValue(source, context, expressions, `${where}.${field}`);
+  }
+  return values;
+}
+
+function classifyParams(
+  action: ActionConfig,
+  context: FlowContext,
+  expressions: FlowExpressions,
+): ClassifyParams {
+  const p = action.params;
+  const nodeId = text(p, 'nodeId');
+  const value = inputValue(
+    { kind: 'expr', expr: text(p, 'text') },
+    context,
+    expressions,
+    `${nodeId}.text`,
+  );
+  const features: ClassifyParams['features'] = {};
+  for (const [name, feature] of Object.entries(
+    mappedInputs(p['features'], context, expressions, `${nodeId}.features`),
+  )) {
+    features[name] =
+      feature === null || typeof feature !== 'object' ? feature : JSON.stringify(feature);
+  }
+  const categories = p['categories'];
+  return {
+    effectKey: visitKey(nodeId, currentVisit(context, nodeId)),
+    nodeId,
+    text: typeof value === 'string' ? value : JSON.stringify(value),
+    features,
+    categories: Array.isArray(categories) ? categories.map(String) : [],
+    threshold: num(p, 'threshold'),
+  };
+}
+
 /** Connector input: static values as written, expressions evaluated now (at node entry). */
 function callParams(
   action: ActionConfig,
@@ -377,13 +538,7 @@ function callParams(
 ): CallConnectorParams {
   const p = action.params;
   const nodeId = text(p, 'nodeId');
-  const input: Record<string, Json> = {};
-  const mapping = p['input'];
-  if (mapping && typeof mapping === 'object' && !Array.isArray(mapping)) {
-    for (const [field, source] of Object.entries(mapping)) {
-      input[field] = inputValue(source, context, expressions, `${nodeId}.input.${field}`);
-    }
-  }
+  const input = mappedInputs(p['input'], context, expressions, `${nodeId}.input`);
   return {
     effectKey: visitKey(nodeId, currentVisit(context, nodeId)),
     nodeId,

@@ -79,13 +79,20 @@ export function canAccept(snapshot: FlowSnapshot, event: FlowEvent): boolean {
 }
 
 /**
- * The ids of the nodes an instance is at.
+ * The ids of the nodes an instance is at: one, or several inside a parallel block (a branch
+ * that reached the join counts as waiting at the join).
  *
  * ```ts
  * activeNodeIds(snapshot); // ['readinessGate']
+ * activeNodeIds(split); // ['checkCredit', 'awaitPod']
  * ```
  */
-export function activeNodeIds(snapshot: { value: unknown }): string[] {
+export function activeNodeIds(snapshot: { value: unknown; tags?: ReadonlySet<string> }): string[] {
+  if (snapshot.tags !== undefined && snapshot.tags.size > 0) {
+    const ids: string[] = [];
+    for (const tag of snapshot.tags) if (tag.startsWith('node:')) ids.push(tag.slice(5));
+    return [...new Set(ids)];
+  }
   const value = snapshot.value;
   if (typeof value === 'string') return [value];
   if (value && typeof value === 'object') return Object.keys(value);

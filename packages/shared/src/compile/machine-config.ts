@@ -6,7 +6,9 @@
  * @module
  */
 import { resolveDuration } from '../duration.ts';
-import { exitTargets } from '../flow-graph.ts';
+import { exceptionCategoryInfo } from '../exception-taxonomy.ts';
+import { exitTargets, parallelBlocks } from '../flow-graph.ts';
+import type { ParallelBlock } from '../flow-graph.ts';
 import type {
   Duration,
   EventBinding,
@@ -34,7 +36,13 @@ export interface TransitionConfig {
   actions?: ActionConfig[];
 }
 export interface StateConfig {
-  type?: 'final';
+  type?: 'final' | 'parallel';
+  /** Compound and parallel states (a parallel block, a classification under review). */
+  initial?: string;
+  states?: Record<string, StateConfig>;
+  /** `node:<id>` on every state that stands for a node (see `activeNodeIds`). */
+  tags?: string[];
+  onDone?: TransitionConfig[];
   entry?: ActionConfig[];
   exit?: ActionConfig[];
   always?: TransitionConfig[];
@@ -56,7 +64,14 @@ export const InternalAction = {
   storeEffectOutput: 'storeEffectOutput',
   storeTaskResult: 'storeTaskResult',
   setOutcome: 'setOutcome',
+  storeSubflowResult: 'storeSubflowResult',
+  storeClassification: 'storeClassification',
 } as const;
+
+/** The final state a parallel branch enters when it reaches the join. */
+export const JOINED_STATE = '__joined';
+/** The state of a classify node while a person decides. */
+export const REVIEW_STATE = 'review';
 
 export const GuardType = {
   /** One expression holds (decision branch). */
@@ -71,6 +86,10 @@ export const GuardType = {
   timerKey: 'timerKey',
   /** The completed task is the current visit's and chose this outcome. */
   taskOutcome: 'taskOutcome',
+  /** The current visit's child flow completed with this outcome. */
+  subflowOutcome: 'subflowOutcome',
+  /** The current visit's classification chose this category at or above the threshold. */
+  classifiedAs: 'classifiedAs',
 } as const;
 export type GuardType = (typeof GuardType)[keyof typeof GuardType];
 
@@ -86,9 +105,63 @@ export type GuardType = (typeof GuardType)[keyof typeof GuardType];
 export function compileToConfig(flow: FlowDefinition): FlowMachineConfig {
   const start = flow.nodes.find((n) => n.type === 'start');
   if (!start) throw new FlowCompileError('flow has no start node', []);
+  const blocks = new Map<string, ParallelBlock>();
+  const inBranch = new Set<string>();
+  for (const block of parallelBlocks(flow.nodes, flow.edges)) {
+    blocks.set(block.split.id, block);
+    for (const branch of block.branches) for (const id of branch.members) inBranch.add(id);
+  }
   const states: Record<string, StateConfig> = {};
-  for (const node of flow.nodes) states[node.id] = stateOf(node, flow);
+  for (const node of flow.nodes) {
+    if (inBranch.has(node.id)) continue;
+    const block = blocks.get(node.id);
+    states[node.id] = block ? parallelState(block, flow) : stateOf(node, flow, (id) => id);
+  }
   return { id: flow.key, initial: start.id, on: bindingHandlers(flow), states };
+}
+
+/**
+ * A parallel block is an XState parallel state with one region per branch. A branch's nodes are
+ * states of its region; reaching the join enters the region's final state, and when every region
+ * is final the block moves on to the join. An edge to a node outside the block leaves it (every
+ * branch is exited, so their timers and tasks are cancelled).
+ */
+function parallelState(block: ParallelBlock, flow: FlowDefinition): StateConfig {
+  const join = block.join;
+  if (join === null)
+    throw new FlowCompileError(`node '${block.split.id}': the split names no join`, []);
+  const regions: Record<string, StateConfig> = {};
+  for (const branch of block.branches) {
+    if (branch.first === null || !branch.reachesJoin)
+      throw new FlowCompileError(
+        `node '${block.split.id}': branch '${branch.id}' never reaches the join`,
+        [],
+      );
+    const resolve = (id: string): string =>
+      branch.members.has(id) ? id : id === join.id ? JOINED_STATE : `#${flow.key}.${id}`;
+    const states: Record<string, StateConfig> = {
+      [JOINED_STATE]: { type: 'final', tags: [nodeTag(join.id)] },
+    };
+    for (const node of flow.nodes)
+      if (branch.members.has(node.id)) states[node.id] = stateOf(node, flow, resolve);
+    regions[branch.id] = {
+      initial: branch.first === join.id ? JOINED_STATE : branch.first,
+      states,
+    };
+  }
+  return {
+    type: 'parallel',
+    entry: entryOf(block.split),
+    states: regions,
+    onDone: [{ target: join.id }],
+  };
+}
+
+function entryOf(node: FlowNode): ActionConfig[] {
+  return [
+    { type: InternalAction.countVisit, params: { nodeId: node.id } },
+    { type: EffectActionType.enterNode, params: { nodeId: node.id, nodeType: node.type } },
+  ];
 }
 
 /** Event bindings keep each bound event's payload in its variable, whatever the active node. */
@@ -118,18 +191,40 @@ function storePayload(variable: string): ActionConfig {
   return { type: InternalAction.storeEventPayload, params: { variable } };
 }
 
-function stateOf(node: FlowNode, flow: FlowDefinition): StateConfig {
+/**
+ * The state of one node. `resolve` maps a target node id to the state the transition names
+ * (itself at the top level; a region's own state, its final state or `#<flow>.<node>` inside a
+ * parallel branch).
+ */
+function stateOf(
+  node: FlowNode,
+  flow: FlowDefinition,
+  resolve: (nodeId: string) => string,
+): StateConfig {
+  return { ...nodeState(node, flow, resolve), tags: [nodeTag(node.id)] };
+}
+
+/** The tag of the state that stands for a node. */
+export function nodeTag(nodeId: string): string {
+  return `node:${nodeId}`;
+}
+
+function nodeState(
+  node: FlowNode,
+  flow: FlowDefinition,
+  resolve: (nodeId: string) => string,
+): StateConfig {
   const exits = exitTargets(node, flow.edges);
   const to = (exit: string): { target?: string } => {
     const target = exits.get(exit);
-    return target === undefined ? {} : { target };
+    return target === undefined ? {} : { target: resolve(target) };
   };
-  const entry: ActionConfig[] = [
-    { type: InternalAction.countVisit, params: { nodeId: node.id } },
-    { type: EffectActionType.enterNode, params: { nodeId: node.id, nodeType: node.type } },
-  ];
+  const entry = entryOf(node);
   switch (node.type) {
     case 'start':
+    case 'parallel':
+      // A split outside any valid block cannot get here (compile() validates first); a join
+      // moves on as soon as it is entered, which happens when every branch has arrived.
       return { entry, always: [to('next')] };
     case 'end':
       return {
@@ -172,7 +267,164 @@ function stateOf(node: FlowNode, flow: FlowDefinition): StateConfig {
       };
     case 'humanTask':
       return humanTaskState(node, flow, entry, to);
+    case 'subflow':
+      return subflowState(node, entry, to);
+    case 'exception':
+      return exceptionState(node, flow, entry, to);
+    case 'classify':
+      return classifyState(node, entry, to);
   }
+}
+
+function subflowState(node: FlowNodeOf<'subflow'>, entry: ActionConfig[], to: To): StateConfig {
+  const startChild: ActionConfig = {
+    type: EffectActionType.startSubflow,
+    params: {
+      nodeId: node.id,
+      flowKey: node.flow,
+      version: node.version ?? null,
+      input: toJsonObject(node.input),
+    },
+  };
+  const store: ActionConfig[] = node.resultVariable
+    ? [{ type: InternalAction.storeSubflowResult, params: { variable: node.resultVariable } }]
+    : [];
+  const finished: TransitionConfig[] = node.outcomes.map((outcome) => ({
+    guard: { type: GuardType.subflowOutcome, params: { nodeId: node.id, outcome } },
+    ...to(outcome),
+    actions: store,
+  }));
+  // Failed, cancelled, or an outcome without an exit of its own.
+  if (to('failed').target !== undefined)
+    finished.push({
+      guard: { type: GuardType.effectKey, params: { nodeId: node.id } },
+      ...to('failed'),
+      actions: store,
+    });
+  return { entry: [...entry, startChild], on: { 'waybill.subflow.finished': finished } };
+}
+
+function exceptionState(
+  node: FlowNodeOf<'exception'>,
+  flow: FlowDefinition,
+  entry: ActionConfig[],
+  to: To,
+): StateConfig {
+  const info = exceptionCategoryInfo(node.category);
+  if (!info) throw new FlowCompileError(`node '${node.id}': unknown category`, []);
+  const ownerRole = node.ownerRole ?? info.ownerRole;
+  const slaMs = durationMs(node, node.sla ?? info.sla, flow);
+  const raise: ActionConfig = {
+    type: EffectActionType.raiseException,
+    params: {
+      nodeId: node.id,
+      category: node.category,
+      ownerRole,
+      severity: node.severity,
+      slaMs,
+      details: toJsonObject(node.details),
+      openTask: node.openTask,
+      blocking: node.waitForResolution,
+    },
+  };
+  const actions = [...entry, raise];
+  if (node.openTask)
+    actions.push({
+      type: EffectActionType.createTask,
+      params: {
+        nodeId: node.id,
+        title: `${info.label}: ${node.name ?? node.id}`,
+        instructions: node.description ?? info.resolution,
+        candidateRoles: [ownerRole],
+        form: [],
+        outcomes: node.outcomes.map((o) => ({ id: o.id, label: o.label })),
+        dueInMs: slaMs,
+        escalation: null,
+      },
+    });
+  if (!node.waitForResolution) return { entry: actions, always: [to('next')] };
+  return {
+    entry: actions,
+    exit: [{ type: EffectActionType.cancelTask, params: { nodeId: node.id } }],
+    on: {
+      'waybill.task.completed': node.outcomes.map((outcome) => ({
+        guard: { type: GuardType.taskOutcome, params: { nodeId: node.id, outcome: outcome.id } },
+        ...to(outcome.id),
+      })),
+    },
+  };
+}
+
+/**
+ * Classify: asks the classifier on entry; a confident answer leaves through its category, any
+ * other answer opens a review task whose outcomes are the categories.
+ */
+function classifyState(node: FlowNodeOf<'classify'>, entry: ActionConfig[], to: To): StateConfig {
+  const ask: ActionConfig = {
+    type: EffectActionType.classify,
+    params: {
+      nodeId: node.id,
+      text: node.text,
+      features: toJsonObject(node.features),
+      categories: [...node.categories],
+      threshold: node.threshold,
+    },
+  };
+  const store: ActionConfig[] = node.resultVariable
+    ? [{ type: InternalAction.storeClassification, params: { variable: node.resultVariable } }]
+    : [];
+  const review: ActionConfig = {
+    type: EffectActionType.createTask,
+    params: {
+      nodeId: node.id,
+      title: `Classify: ${node.name ?? node.id}`,
+      instructions: null,
+      candidateRoles: [...node.reviewRoles],
+      form: [],
+      outcomes: node.categories.map((c) => ({
+        id: c,
+        label: exceptionCategoryInfo(c)?.label ?? c,
+      })),
+      dueInMs: null,
+      escalation: null,
+      suggestion: true,
+    },
+  };
+  return {
+    entry: [...entry, ask],
+    initial: 'classifying',
+    states: {
+      classifying: {},
+      [REVIEW_STATE]: {
+        entry: [review],
+        exit: [{ type: EffectActionType.cancelTask, params: { nodeId: node.id } }],
+      },
+    },
+    on: {
+      'waybill.classified': [
+        ...node.categories.map((category) => ({
+          guard: {
+            type: GuardType.classifiedAs,
+            params: { nodeId: node.id, category, threshold: node.threshold },
+          },
+          ...to(category),
+          actions: store,
+        })),
+        {
+          guard: { type: GuardType.effectKey, params: { nodeId: node.id } },
+          target: `.${REVIEW_STATE}`,
+        },
+      ],
+      'waybill.task.completed': node.categories.map((category) => ({
+        guard: { type: GuardType.taskOutcome, params: { nodeId: node.id, outcome: category } },
+        ...to(category),
+        actions: [
+          ...store,
+          { type: EffectActionType.recordTriageDecision, params: { nodeId: node.id } },
+        ],
+      })),
+    },
+  };
 }
 
 type To = (exit: string) => { target?: string };
