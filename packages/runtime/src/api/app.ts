@@ -13,6 +13,7 @@ import { addDatabaseCollectors, createApiMetrics, type ApiMetrics } from './api-
 import { eventsRoute } from './events.route.ts';
 import type { AuthContext } from './http-auth.ts';
 import { incidentsRoute } from './incidents.route.ts';
+import { intelligenceRoute } from '../intelligence/intelligence.route.ts';
 import { instancesRoute } from './instances.route.ts';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
@@ -191,6 +192,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   });
   instancesRoute(app, { auth });
   incidentsRoute(app, { auth });
+  intelligenceRoute(app, { auth });
   for (const plugin of options.plugins ?? []) await plugin(app);
 
   if (options.designerDir) {

@@ -20,6 +20,9 @@ import {
   migrateInstancesBodySchema,
   migrationReportSchema,
 } from './api.schema.ts';
+import { intelligenceFigures } from '../intelligence/csv.ts';
+import { intelligenceFiltersSchema } from '../intelligence/filters.ts';
+import { intelligenceReportSchema } from '../intelligence/report.schema.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -278,6 +281,50 @@ export function apiOperations(): ApiOperation[] {
         security: [],
         responses: {
           '200': { description: 'OpenAPI 3.1 document', content: json({ type: 'object' }) },
+        },
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/intelligence',
+      scope: 'instances:read',
+      operation: {
+        operationId: 'getIntelligence',
+        summary:
+          'Process intelligence: touchless and exception rates, exceptions by category, business unit, warehouse and customer, aging, backlog, SLA compliance, shipment-to-invoice latency, first-pass accuracy, time per node and trends (UTC days; default the last 30)',
+        parameters: [...queryParameters(intelligenceFiltersSchema), requestIdHeader],
+        responses: {
+          '200': { description: 'Every figure', content: json(schemaOf(intelligenceReportSchema)) },
+          '400': error('Invalid filter (`fieldErrors` names it)'),
+          ...guarded('instances:read'),
+        },
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/intelligence/export/{figure}',
+      scope: 'instances:read',
+      operation: {
+        operationId: 'exportIntelligenceFigure',
+        summary: 'One process intelligence figure as CSV (rates in percent, durations in hours)',
+        parameters: [
+          {
+            name: 'figure',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', enum: [...intelligenceFigures] },
+          },
+          ...queryParameters(intelligenceFiltersSchema),
+          requestIdHeader,
+        ],
+        responses: {
+          '200': {
+            description: 'CSV with a header row',
+            content: { 'text/csv': { schema: { type: 'string' } } },
+          },
+          '400': error('Invalid filter (`fieldErrors` names it)'),
+          ...guarded('instances:read'),
+          '404': error('Unknown figure'),
         },
       },
     },

@@ -12,8 +12,10 @@ import { connectorsRouter } from './connectors.router.ts';
 import { flowsRouter } from './flows.router.ts';
 import { incidentsRouter } from './incidents.router.ts';
 import { instancesRouter } from './instances.router.ts';
+import { intelligenceRouter } from './intelligence.router.ts';
 import { overlayRouter } from './overlay.router.ts';
 import { tasksRouter } from './tasks.router.ts';
+import { templatesRouter } from './templates.router.ts';
 
 export const appRouter = router({
   health: publicProcedure.query(({ ctx }) => ({
@@ -27,6 +29,8 @@ export const appRouter = router({
   tasks: tasksRouter,
   incidents: incidentsRouter,
   overlay: overlayRouter,
+  templates: templatesRouter,
+  intelligence: intelligenceRouter,
 });
 
 /** The type the designer's tRPC client is built from. */
