@@ -31,6 +31,7 @@ import pg from 'pg';
 import { connect, type Connection } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import type { Database } from '../src/db/schema.ts';
+import { engineMetrics } from '../src/engine/metrics.ts';
 import { Worker } from '../src/engine/worker.ts';
 import { createTestDatabase } from '../src/testing.ts';
 import { deployBillingReadiness, ingestOrders } from './billing-load.ts';
@@ -143,6 +144,7 @@ async function runOnce(): Promise<void> {
   const spawnedAt = performance.now();
   const inProcessWorkers: Worker[] = [];
   const children: ChildProcess[] = [];
+  const healthPorts: number[] = [];
   for (let i = 0; i < workers; i++) {
     if (inProcess) {
       const connection = databaseUrl ? await connect({ databaseUrl: url, poolSize: 4 }) : main;
@@ -168,6 +170,7 @@ async function runOnce(): Promise<void> {
         },
       );
       children.push(child);
+      healthPorts.push(healthPort);
       await waitHealthy(healthPort, child);
     }
   }
@@ -203,6 +206,18 @@ async function runOnce(): Promise<void> {
   for (const worker of inProcessWorkers) await worker.stop();
   if (ingress !== main) await ingress.close();
   const childRssKb = children.map((child) => peakRssKb(child.pid));
+  // Where the workers spent their time (the phase timer of each worker process, or of this one).
+  const phaseTexts = inProcess
+    ? [engineMetrics.toPrometheus()]
+    : await Promise.all(
+        healthPorts.map((port) =>
+          fetch(`http://127.0.0.1:${port}/metrics`).then(
+            (r) => r.text(),
+            () => '',
+          ),
+        ),
+      );
+  phaseTexts.forEach((text, i) => log(`  worker ${i + 1}: ${phaseSummary(text)}`));
   await Promise.all(
     children.map(
       (child) =>
@@ -344,6 +359,21 @@ async function counts(db: Kysely<Database>): Promise<{
            (select count(*) from instances where status <> 'running')::int as finished,
            (select count(*) from audit_log)::int as transitions`.execute(db);
   return row.rows[0] ?? { events: 0, instances: 0, finished: 0, transitions: 0 };
+}
+
+/** `route 1.2 s (40 runs, 1667 items), advance …` from a worker's Prometheus text. */
+function phaseSummary(text: string): string {
+  const parts: string[] = [];
+  for (const phase of ['route', 'timers', 'advance', 'effects']) {
+    const value = (name: string): number =>
+      Number(new RegExp(`^${name}\\{phase="${phase}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    parts.push(
+      `${phase} ${round(value('waybill_worker_phase_seconds_total'))} s ` +
+        `(${value('waybill_worker_phase_runs_total')} runs, ` +
+        `${value('waybill_worker_phase_items_total')} items)`,
+    );
+  }
+  return parts.join(', ');
 }
 
 /** A TCP port nobody listens on right now. */

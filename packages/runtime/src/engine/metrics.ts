@@ -20,6 +20,9 @@ const counterHelp = {
 /** The name of an engine counter. */
 export type EngineCounter = keyof typeof counterHelp;
 
+/** The phases of a worker round, timed separately (where a worker spends its time). */
+export type WorkerPhase = 'route' | 'timers' | 'advance' | 'effects';
+
 /**
  * Counters and the message-to-transition latency histogram of this process.
  *
@@ -34,6 +37,7 @@ export class EngineMetrics {
   readonly #buckets = LATENCY_BUCKETS_MS.map(() => 0);
   #latencyCount = 0;
   #latencySumMs = 0;
+  readonly #phases = new Map<WorkerPhase, { ms: number; count: number; items: number }>();
 
   increment(counter: EngineCounter, by = 1): void {
     this.#counters.set(counter, (this.#counters.get(counter) ?? 0) + by);
@@ -46,6 +50,23 @@ export class EngineMetrics {
     LATENCY_BUCKETS_MS.forEach((bound, i) => {
       if (ms <= bound) this.#buckets[i] = (this.#buckets[i] ?? 0) + 1;
     });
+  }
+
+  /** Records one run of a worker phase: how long it took and how many items it handled. */
+  observePhase(phase: WorkerPhase, ms: number, items: number): void {
+    const entry = this.#phases.get(phase) ?? { ms: 0, count: 0, items: 0 };
+    entry.ms += ms;
+    entry.count += 1;
+    entry.items += items;
+    this.#phases.set(phase, entry);
+  }
+
+  /** Time spent per worker phase since start (ms), runs and items handled. */
+  phases(): Record<WorkerPhase, { ms: number; count: number; items: number }> {
+    const all = {} as Record<WorkerPhase, { ms: number; count: number; items: number }>;
+    for (const phase of ['route', 'timers', 'advance', 'effects'] as const)
+      all[phase] = { ...(this.#phases.get(phase) ?? { ms: 0, count: 0, items: 0 }) };
+    return all;
   }
 
   /** Current values, for JSON endpoints and tests. */
@@ -75,6 +96,27 @@ export class EngineMetrics {
     });
     lines.push(`${h}_bucket{le="+Inf"} ${this.#latencyCount}`);
     lines.push(`${h}_sum ${this.#latencySumMs / 1000}`, `${h}_count ${this.#latencyCount}`);
+    const phases = Object.entries(this.phases());
+    const families = [
+      ['waybill_worker_phase_seconds_total', 'Seconds this process spent in each worker phase.'],
+      ['waybill_worker_phase_runs_total', 'Runs of each worker phase.'],
+      [
+        'waybill_worker_phase_items_total',
+        'Events, timers, instances or calls each phase handled.',
+      ],
+    ] as const;
+    for (const [name, help] of families) {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+      for (const [phase, entry] of phases) {
+        const value =
+          name === 'waybill_worker_phase_seconds_total'
+            ? entry.ms / 1000
+            : name === 'waybill_worker_phase_runs_total'
+              ? entry.count
+              : entry.items;
+        lines.push(`${name}{phase="${phase}"} ${value}`);
+      }
+    }
     return lines.join('\n') + '\n';
   }
 }

@@ -37,3 +37,40 @@ export async function queueDepths(db: Kysely<Database>): Promise<QueueDepths> {
   if (!depths) throw new Error('queue depth query returned no row');
   return depths;
 }
+
+/** Which kinds of work a worker would find now. */
+export interface PendingWork {
+  /** Events waiting to be routed. */
+  events: boolean;
+  /** Timers that are due. */
+  timers: boolean;
+  /** Inbox messages waiting for their instance to advance. */
+  messages: boolean;
+  /** Connector calls that are due (or whose lease ran out). */
+  effects: boolean;
+}
+
+/**
+ * One round trip that tells a worker which of its phases have anything to do, so an idle or
+ * lightly loaded worker does not open a transaction per empty phase (each costs three round
+ * trips, times every worker, times every poll). Answers from the partial indexes of each queue.
+ *
+ * ```ts
+ * const work = await pendingWork(db);
+ * if (work.events) await routeEvents(db, options);
+ * ```
+ */
+export async function pendingWork(db: Kysely<Database>): Promise<PendingWork> {
+  const row = await sql<PendingWork>`
+    select
+      exists(select 1 from events where status = 'pending') as events,
+      exists(select 1 from timers where status = 'scheduled' and due_at <= now()) as timers,
+      exists(select 1 from inbox where status = 'pending') as messages,
+      (exists(select 1 from effects where status = 'pending' and next_run_at <= now())
+        or exists(select 1 from effects where status = 'running' and lease_until < now()))
+        as effects
+  `.execute(db);
+  const work = row.rows[0];
+  if (!work) throw new Error('pending work query returned no row');
+  return work;
+}

@@ -1,5 +1,6 @@
 /**
- * The worker: one loop that routes events, fires timers, advances instances and runs effects.
+ * The worker: routes events, fires timers, advances instances and runs effects (connector
+ * calls), in two loops so that calls to slow external systems overlap with transitions.
  * Stateless: run as many as you like against one Postgres; LISTEN/NOTIFY wakes them, polling
  * is the fallback.
  * @module
@@ -10,7 +11,9 @@ import { advanceInstances } from './advance.ts';
 import { WORK_CHANNEL } from './channels.ts';
 import { runDueEffects, type ConnectorSetup } from './effect-runner.ts';
 import { MachineCache } from './machines.ts';
+import { engineMetrics, type WorkerPhase } from './metrics.ts';
 import { routeEvents } from './router.ts';
+import { pendingWork } from './stats.ts';
 import { fireDueTimers } from './timers.ts';
 
 export interface WorkerOptions {
@@ -69,7 +72,7 @@ export class Worker {
   readonly #abort = new AbortController();
   #loop: Promise<void> | null = null;
   #running = false;
-  #wake: (() => void) | null = null;
+  readonly #wakers = new Set<() => void>();
   #unlisten: (() => Promise<void>) | null = null;
 
   constructor(options: WorkerOptions) {
@@ -84,28 +87,57 @@ export class Worker {
 
   /** Does one round of every kind of work. */
   async runOnce(): Promise<RoundResult> {
+    const engine = await this.#engineRound();
+    return { ...engine, effects: await this.#effectsRound() };
+  }
+
+  /**
+   * Routes events, fires due timers and advances instances. One query first tells which phases
+   * have work; advancing goes on while full batches come back (a short batch means the rest
+   * is locked by other workers or not there yet, and the next round looks again).
+   */
+  async #engineRound(): Promise<Omit<RoundResult, 'effects'>> {
     const db = this.#connection.db;
     const logger = this.#logger;
     const o = this.#options;
     const machines = this.#machines;
-    const routed = await routeEvents(db, { machines, logger, batchSize: o.routeBatchSize ?? 200 });
-    const timersFired = await fireDueTimers(db, { logger });
-    const advanceOptions = { machines, logger, batchSize: o.advanceBatchSize ?? 25 };
-    let advanced = 0;
-    for (let n = await advanceInstances(db, advanceOptions); n > 0;) {
-      advanced += n;
-      n = await advanceInstances(db, advanceOptions);
-    }
-    const effects = this.#runEffects
-      ? await runDueEffects(db, {
-          connectors: this.#connectors,
-          logger,
-          signal: this.#abort.signal,
-          ...(o.effectLeaseMs === undefined ? {} : { defaultLeaseMs: o.effectLeaseMs }),
-          ...(o.effectLeaseGraceMs === undefined ? {} : { leaseGraceMs: o.effectLeaseGraceMs }),
-        })
+    const work = await pendingWork(db);
+    const routed = work.events
+      ? await timed('route', () =>
+          routeEvents(db, { machines, logger, batchSize: o.routeBatchSize ?? 200 }),
+        )
       : 0;
-    return { routed, timersFired, advanced, effects };
+    const timersFired = work.timers
+      ? await timed('timers', () => fireDueTimers(db, { logger }))
+      : 0;
+    if (!work.messages && routed === 0 && timersFired === 0)
+      return { routed, timersFired, advanced: 0 };
+    const batchSize = o.advanceBatchSize ?? 25;
+    const advanceOptions = { machines, logger, batchSize };
+    const advanced = await timed('advance', async () => {
+      let sum = 0;
+      for (let n = batchSize; n === batchSize;) {
+        n = await advanceInstances(db, advanceOptions);
+        sum += n;
+      }
+      return sum;
+    });
+    return { routed, timersFired, advanced };
+  }
+
+  /** Runs the connector calls that are due (none when this worker does not run effects). */
+  async #effectsRound(): Promise<number> {
+    if (!this.#runEffects) return 0;
+    const o = this.#options;
+    return timed('effects', () =>
+      runDueEffects(this.#connection.db, {
+        connectors: this.#connectors,
+        logger: this.#logger,
+        signal: this.#abort.signal,
+        ...(o.effectLeaseMs === undefined ? {} : { defaultLeaseMs: o.effectLeaseMs }),
+        ...(o.effectLeaseGraceMs === undefined ? {} : { leaseGraceMs: o.effectLeaseGraceMs }),
+      }),
+    );
   }
 
   /**
@@ -131,41 +163,67 @@ export class Worker {
     throw new Error(`worker still busy after ${maxRounds} rounds`);
   }
 
-  /** Starts the background loop (LISTEN for wake-ups, poll as fallback). */
+  /**
+   * Starts the background loops (LISTEN for wake-ups, poll as fallback): one routes, fires
+   * timers and advances instances; the other runs connector calls, so that waiting for external
+   * systems never holds up transitions (and the reverse).
+   */
   start(): void {
     if (this.#running) return;
     this.#running = true;
     this.#loop = this.#run();
   }
 
-  /** Stops after the in-flight round finishes (in-flight connector calls are aborted and retried later). */
+  /** Stops after the in-flight rounds finish (in-flight connector calls are aborted and retried later). */
   async stop(options: { abortEffects?: boolean } = {}): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
     if (options.abortEffects) this.#abort.abort();
-    this.#wake?.();
+    for (const wake of this.#wakers) wake();
     await this.#loop;
     this.#loop = null;
   }
 
   async #run(): Promise<void> {
     try {
-      this.#unlisten = await this.#connection.listen(WORK_CHANNEL, () => this.#wake?.());
+      this.#unlisten = await this.#connection.listen(WORK_CHANNEL, () => {
+        for (const wake of this.#wakers) wake();
+      });
     } catch (error) {
       this.#logger.warn('LISTEN failed; polling only', { err: error });
     }
+    const loops = [this.#loopOf('engine', () => this.#engineRound().then(sumOf))];
+    if (this.#runEffects) loops.push(this.#loopOf('effects', () => this.#effectsRound()));
+    await Promise.all(loops);
+    await this.#unlisten?.().catch(() => undefined);
+    this.#unlisten = null;
+  }
+
+  /** Repeats `round` while it finds work; otherwise sleeps until woken or the poll interval. */
+  async #loopOf(name: string, round: () => Promise<number>): Promise<void> {
     let failures = 0;
+    let wake: (() => void) | null = null;
+    // A wake-up that arrives during a round means work may have come after the round looked.
+    let signalled = false;
+    const waker = (): void => {
+      signalled = true;
+      wake?.();
+    };
+    this.#wakers.add(waker);
     while (this.#running) {
       let busy = false;
       try {
-        busy = total(await this.runOnce()) > 0;
+        busy = (await round()) > 0;
         failures = 0;
       } catch (error) {
         failures += 1;
-        this.#logger.error('worker round failed', { err: error, failures });
+        this.#logger.error('worker round failed', { err: error, loop: name, failures });
       }
       if (!this.#running) break;
-      if (busy) continue;
+      if (busy || (signalled && failures === 0)) {
+        signalled = false;
+        continue;
+      }
       // Back off on repeated failures (database down), up to 5 s: a database back from a
       // restart is used again within seconds.
       const wait =
@@ -176,11 +234,23 @@ export class Worker {
           clearTimeout(timer);
           resolve();
         }
-        this.#wake = done;
+        wake = done;
       });
-      this.#wake = null;
+      wake = null;
+      signalled = false;
     }
-    await this.#unlisten?.().catch(() => undefined);
-    this.#unlisten = null;
+    this.#wakers.delete(waker);
   }
+}
+
+function sumOf(round: Omit<RoundResult, 'effects'>): number {
+  return round.routed + round.timersFired + round.advanced;
+}
+
+/** Runs one phase of a round and records its time in the engine metrics. */
+async function timed(phase: WorkerPhase, run: () => Promise<number>): Promise<number> {
+  const started = performance.now();
+  const items = await run();
+  engineMetrics.observePhase(phase, performance.now() - started, items);
+  return items;
 }
