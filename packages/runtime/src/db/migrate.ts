@@ -16,6 +16,7 @@ import { inbox } from './migrations/2026112450_inbox.ts';
 import { intelligence } from './migrations/2026112470_intelligence.ts';
 import { identity } from './migrations/2026112440_identity.ts';
 import { connectorConfigs } from './migrations/2026112430_connector_configs.ts';
+import { triage } from './migrations/2026112460_triage.ts';
 import type { Database } from './schema.ts';
 
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '2026112470_intelligence': intelligence,
   '2026112440_identity': identity,
   '2026112430_connector_configs': connectorConfigs,
+  '2026112460_triage': triage,
 };
 
 const provider: MigrationProvider = {

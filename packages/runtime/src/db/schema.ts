@@ -5,6 +5,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { Json } from '@waybill/shared';
+import type { TriageExamplesTable, TriageModelsTable } from '../triage/triage.tables.ts';
 
 /** A timestamptz: read as `Date`, written as `Date` or an ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -409,6 +410,8 @@ export interface Database {
   notifications: NotificationsTable;
   connector_configs: ConnectorConfigsTable;
   connector_trigger_state: ConnectorTriggerStateTable;
+  triage_models: TriageModelsTable;
+  triage_examples: TriageExamplesTable;
 }
 
 export type InstanceRow = Selectable<InstancesTable>;
