@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -99,7 +99,10 @@ describe('FileDropWatcher', () => {
     // Still within its lease: another watcher may be working on it.
     await new FileDropWatcher({ folder, handle }).scanOnce();
     expect(handled).toEqual([]);
-    await new FileDropWatcher({ folder, handle, claimTimeoutMs: 0 }).scanOnce();
+    // The claim is a minute old (file times are coarser than the clock: age it explicitly).
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    await utimes(join(folder, 'processing', 'interrupted.edi'), aMinuteAgo, aMinuteAgo);
+    await new FileDropWatcher({ folder, handle, claimTimeoutMs: 30_000 }).scanOnce();
     expect(handled).toEqual(['interrupted.edi']);
     expect(await list('processed')).toEqual(['interrupted.edi']);
   });
