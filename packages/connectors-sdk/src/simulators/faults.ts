@@ -34,6 +34,11 @@ export const faultConfigSchema = z.object({
   serverErrorRate: rate.default(0),
   /** Never answer (the connection hangs until the client gives up). */
   hangRate: rate.default(0),
+  /**
+   * Handle the request (an invoice is booked) but lose the answer: the connection drops, as when
+   * a proxy times out after the system committed. Only an idempotency key prevents a double booking.
+   */
+  lostResponseRate: rate.default(0),
   /** Answer 429 with `Retry-After: retryAfterSeconds`. */
   rateLimitRate: rate.default(0),
   retryAfterSeconds: z.number().int().min(0).default(1),
@@ -106,6 +111,7 @@ export interface FaultStats {
   delayed: number;
   serverErrors: number;
   hung: number;
+  lostResponses: number;
   rateLimited: number;
   duplicated: number;
   reordered: number;
@@ -189,6 +195,10 @@ export class FaultInjector {
       res.end(JSON.stringify({ error: 'server_error', message: `Injected ${status}` }));
       return true;
     }
+    if (this.#chance(config.lostResponseRate)) {
+      this.#stats.lostResponses += 1;
+      loseResponse(res);
+    }
     return false;
   }
 
@@ -258,11 +268,24 @@ export class FaultInjector {
   }
 }
 
+/** Lets the handler run, then drops the connection instead of sending its answer. */
+function loseResponse(res: ServerResponse): void {
+  const drop = (): ServerResponse => {
+    res.socket?.destroy();
+    return res;
+  };
+  Object.defineProperty(res, 'writeHead', { value: () => res });
+  Object.defineProperty(res, 'setHeader', { value: () => res });
+  Object.defineProperty(res, 'write', { value: () => true });
+  Object.defineProperty(res, 'end', { value: drop });
+}
+
 function emptyStats(): FaultStats {
   return {
     delayed: 0,
     serverErrors: 0,
     hung: 0,
+    lostResponses: 0,
     rateLimited: 0,
     duplicated: 0,
     reordered: 0,

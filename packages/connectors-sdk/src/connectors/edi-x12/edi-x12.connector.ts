@@ -1,14 +1,18 @@
 /**
  * EDI X12 connector, `waybill.edi-x12`: parses interchanges, writes 810 invoices and 997
- * acknowledgments. Pure computation, no network: the transport (file drop, SFTP-style folder,
- * AS2 gateway) hands it text and sends what it returns.
+ * acknowledgments. Its `inbound` trigger watches a folder (a file drop or an SFTP landing folder)
+ * and publishes the canonical events of each interchange dropped there, writing the 997 that
+ * acknowledges it to `outboundFolder` when one is set.
  *
  * @module
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { invoiceSchema } from '@waybill/shared';
 import { z } from 'zod';
 import { ConnectorError } from '../../connector.error.ts';
 import { defineConnector } from '../../define-connector.ts';
+import { ediFileToEvents } from './edi-file-to-events.ts';
 import { ediParseCommand } from './edi-parse-command.ts';
 import { acknowledgeInterchange, acknowledgmentSegments } from './functional-ack-997.ts';
 import { generateInvoice810 } from './invoice-810.ts';
@@ -35,6 +39,15 @@ const config = z.object({
   elementSeparator: separator.default('*').meta({ label: 'Element separator' }),
   componentSeparator: separator.default('>').meta({ label: 'Component separator (ISA16)' }),
   segmentTerminator: separator.default('~').meta({ label: 'Segment terminator' }),
+  inboundFolder: z.string().min(1).optional().meta({
+    label: 'Inbound folder',
+    description: 'Where partners drop interchanges (the inbound trigger watches it)',
+  }),
+  outboundFolder: z.string().min(1).optional().meta({
+    label: 'Outbound folder',
+    description: 'Where the 997 acknowledging each inbound file is written',
+  }),
+  pollIntervalMs: z.number().int().min(100).default(2_000).meta({ label: 'Poll interval (ms)' }),
 });
 type EdiConfig = z.output<typeof config>;
 
@@ -185,6 +198,45 @@ export const ediX12Connector = defineConnector({
             status: ack.groupStatus,
           })),
         });
+      },
+    }),
+  }),
+  triggers: ({ defineFileDropTrigger }) => ({
+    inbound: defineFileDropTrigger({
+      displayName: 'Inbound EDI folder',
+      description:
+        'Publishes the orders (850), shipments (856) and remittances (820) of interchanges dropped in the inbound folder; a file with errors goes to failed/ with the errors by segment position.',
+      events: ['order.released', 'shipment.confirmed', 'remittance.received'],
+      folder: (config) => {
+        if (config.inboundFolder === undefined) {
+          throw new ConnectorError('VALIDATION', 'inboundFolder is not set', {
+            details: { target: 'config', issues: [{ path: 'inboundFolder', message: 'required' }] },
+          });
+        }
+        return config.inboundFolder;
+      },
+      intervalMs: (config) => config.pollIntervalMs,
+      toEvents: (file, ctx) => {
+        const result = ediFileToEvents(file.text, { filename: file.name });
+        if (result.acknowledgment !== undefined && ctx.config.outboundFolder !== undefined) {
+          const control = result.interchangeControlNumber ?? file.sha256.slice(0, 9);
+          mkdirSync(ctx.config.outboundFolder, { recursive: true });
+          writeFileSync(
+            join(ctx.config.outboundFolder, `997-${control}.edi`),
+            result.acknowledgment,
+          );
+        }
+        if (result.errors.length > 0) {
+          const problems = result.errors.map((error) => error.message).join('; ');
+          if (result.events.length === 0) {
+            throw new ConnectorError('VALIDATION', `${file.name}: ${problems}`, {
+              details: { x12: result.errors.map((error) => error.toJSON()) },
+            });
+          }
+          // The sets that parsed still go through; the 997 rejects the others.
+          ctx.logger.warn('EDI file partly rejected', { file: file.name, errors: problems });
+        }
+        return result.events;
       },
     }),
   }),
