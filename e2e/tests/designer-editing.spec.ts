@@ -242,11 +242,14 @@ test.describe('designer editing', () => {
     await page.getByTestId('node-start').click();
     await row.click();
     await expect(page.getByTestId('node-inspector')).toHaveAttribute('data-node-id', 'canRelease');
-    const canvasBox = await page.getByTestId('canvas').boundingBox();
-    const nodeBox = await page.getByTestId('node-canRelease').boundingBox();
-    if (!canvasBox || !nodeBox) throw new Error('not visible');
-    const dx = Math.abs(nodeBox.x + nodeBox.width / 2 - (canvasBox.x + canvasBox.width / 2));
-    expect(dx).toBeLessThan(60);
+    // The viewport glides to the node: wait for it to settle near the canvas centre.
+    const offCentre = async (): Promise<number> => {
+      const canvasBox = await page.getByTestId('canvas').boundingBox();
+      const nodeBox = await page.getByTestId('node-canRelease').boundingBox();
+      if (!canvasBox || !nodeBox) return Number.POSITIVE_INFINITY;
+      return Math.abs(nodeBox.x + nodeBox.width / 2 - (canvasBox.x + canvasBox.width / 2));
+    };
+    await expect.poll(offCentre).toBeLessThan(60);
     await shot(page, testInfo, 'problems-focused');
 
     await page.getByTestId('publish-button').click();
