@@ -40,6 +40,8 @@ import { createLogger, type Logger } from './log.ts';
 import { createPlatform, RUNTIME_VERSION } from './platform.ts';
 import { isRuntimeError } from './engine/runtime.error.ts';
 import { listTemplates, loadTemplate, withParameters } from './templates.ts';
+import { runTriageCommand, triageUsage } from './triage/index.ts';
+import { isTriageError } from './triage/triage.error.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -60,6 +62,8 @@ const usage = `Usage: waybill <command>
   templates list              list the shipped templates and their parameters
   templates deploy <name> [--unit U] [--param k=v]…
                               publish a template (for a business unit: flow key <name>-<unit>)
+  triage train|evaluate|generate|models
+                              train and evaluate the exception classifier (see waybill triage help)
 
 Environment: PORT, DATABASE_URL, WAYBILL_DATA_DIR, WAYBILL_API_KEY, WAYBILL_ERP_URL,
 WAYBILL_ERP_API_KEY, WAYBILL_MAX_EVENT_BYTES, WAYBILL_MAX_BODY_BYTES, WAYBILL_RATE_LIMIT,
@@ -531,6 +535,23 @@ function ediParseCliCommand(file: string | undefined): void {
   process.exit(1);
 }
 
+async function triageCommand(args: string[]): Promise<void> {
+  if (args[0] === undefined || args[0] === 'help') return out(triageUsage);
+  const opened: { connection?: Connection } = {};
+  try {
+    await runTriageCommand(args, {
+      out,
+      err: (line) => process.stderr.write(line + '\n'),
+      db: async () => (opened.connection ??= await openDatabase()).db,
+    });
+  } catch (error) {
+    if (isTriageError(error)) fail(error.message);
+    throw error;
+  } finally {
+    await opened.connection?.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -559,6 +580,8 @@ async function main(argv: string[]): Promise<void> {
       if (rest[0] === 'deploy') return templatesDeployCommand(rest.slice(1));
       fail(`Unknown templates command ${rest[0] ?? ''}.\n\n${usage}`);
       break;
+    case 'triage':
+      return triageCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -307,7 +307,10 @@ export function generateTriageExamples(options: GenerateOptions): LabelledExampl
   for (let i = 0; i < options.count; i++) {
     const category = drawCategory();
     const vague = random() < (options.vague ?? 0.06);
-    let text = vague ? pick(vagueNotes)(fill) : pick(phrasings[category])(fill);
+    const phrasing = Math.floor(random() * (vague ? vagueNotes : phrasings[category]).length);
+    const write = (vague ? vagueNotes : phrasings[category])[phrasing];
+    if (!write) throw new RangeError(`no phrasing ${phrasing} for ${category}`);
+    let text = write(fill);
     if (random() < (options.asides ?? 0.3)) {
       const other = pick(exceptionCategories.filter((c) => c !== category));
       text = `${text}${pick(['; ', ', ', ' - also ', '. '])}${pick(asides[other])}`;
@@ -321,6 +324,7 @@ export function generateTriageExamples(options: GenerateOptions): LabelledExampl
     const label = random() < (options.labelNoise ?? 0.04) ? pick(exceptionCategories) : category;
     examples.push({
       id: `gen-${seed}-${i}`,
+      group: vague ? `vague/${phrasing}` : `${category}/${phrasing}`,
       text,
       features: featuresOf(category, fill, random),
       category: label,

@@ -14,6 +14,11 @@ export interface LabelledExample extends TriageInput {
   category: string;
   /** A stable id (the example's row id); decides which examples are held out for evaluation. */
   id?: string;
+  /**
+   * Examples that belong together (e.g. one phrasing): with a grouped split a whole group is
+   * either trained on or held out, to measure how the model copes with what it never saw.
+   */
+  group?: string;
 }
 
 /** A trained model as stored: plain JSON (weights as base64 of little-endian floats). */

@@ -26,11 +26,12 @@ import { TriageError } from './triage.error.ts';
 export const triageUsage = `Usage: waybill triage <command>
 
   train [--file examples.jsonl] [--generate N] [--holdout 0.2] [--epochs 12] [--seed 1]
-        [--import] [--no-activate] [--json]
+        [--split example|group] [--import] [--no-activate] [--json]
       train on the database's labelled examples (resolved exceptions and people's decisions),
       or on a JSONL file / N generated examples; evaluate on the held-out share; store the
       model as the next version and make it active. --import also adds the file's or the
-      generated examples to the database.
+      generated examples to the database. --split group holds out whole groups (the
+      examples' "group", e.g. one phrasing), to measure what the model never saw.
   evaluate [--file examples.jsonl] [--model triage-N] [--json]
       evaluate the active (or named) model on its held-out examples and on everything
       labelled since it was trained, or on a JSONL file
@@ -67,7 +68,7 @@ export function readExamplesFile(file: string): LabelledExample[] {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw new TriageError('EXAMPLE_INVALID', `${where}: expected an object`, { line: index + 1 });
     const record = parsed as Record<string, unknown>;
-    const { text: body, category, features, id } = record;
+    const { text: body, category, features, id, group } = record;
     if (typeof body !== 'string')
       throw new TriageError('EXAMPLE_INVALID', `${where}: "text" must be a string`, {
         line: index + 1,
@@ -107,6 +108,7 @@ export function readExamplesFile(file: string): LabelledExample[] {
       features: clean,
       category,
       id: typeof id === 'string' ? id : `${file}#${index + 1}`,
+      ...(typeof group === 'string' ? { group } : {}),
     });
   });
   return examples;
@@ -133,6 +135,7 @@ async function train(args: string[], io: TriageCommandIo): Promise<void> {
       holdout: { type: 'string' },
       epochs: { type: 'string' },
       seed: { type: 'string' },
+      split: { type: 'string', default: 'example' },
       import: { type: 'boolean', default: false },
       'no-activate': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -158,7 +161,11 @@ async function train(args: string[], io: TriageCommandIo): Promise<void> {
     examples = await loadTriageExamples(db);
     io.err(`loaded ${examples.length} labelled examples from the database`);
   }
-  const keyOf = (e: LabelledExample, i: number) => e.id ?? String(i);
+  if (values.split !== 'example' && values.split !== 'group')
+    throw new TriageError('USAGE', `--split ${values.split}: expected example or group`);
+  const byGroup = values.split === 'group';
+  const keyOf = (e: LabelledExample, i: number) =>
+    (byGroup ? e.group : undefined) ?? e.id ?? String(i);
   const testSet = examples.filter((e, i) => isHeldOut(keyOf(e, i), holdout));
   const trainSet = examples.filter((e, i) => !isHeldOut(keyOf(e, i), holdout));
   io.err(`training on ${trainSet.length}, holding out ${testSet.length} for evaluation`);
