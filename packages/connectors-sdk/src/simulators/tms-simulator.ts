@@ -2,12 +2,11 @@
  * A simulated TMS / carrier: it rates freight, reports delivery status and publishes proof of
  * delivery documents, by webhook and on a polling feed, with native (carrier-style) payloads.
  *
+ * Besides the routes every feed simulator has (see `feed-simulator.ts`: health, `/_faults`,
+ * `/events`, `/subscriptions`):
+ *
  * | route | answers |
  * |---|---|
- * | `GET /healthz` | `200 { status: 'ok' }` (no auth, no faults) |
- * | `GET`/`POST /_faults` | read / replace the fault settings (no auth) |
- * | `GET /events?after=<cursor>&limit=<n>` | `200 { events, nextCursor, hasMore }` |
- * | `POST /subscriptions` `{ url, secret }` | `201`; events are then POSTed to `url` |
  * | `GET /shipments/:ref/freight` | `200` the latest native rating, `404` |
  * | `GET /pod/:documentId` | `200` native POD metadata, `404` |
  * | `GET /pod/:documentId/image` | `200` the document (`image/png`) |
@@ -15,16 +14,11 @@
  * @module
  */
 import { z } from 'zod';
-import type { FaultOptions, FaultStats } from './faults.ts';
-import {
-  EventFeed,
-  authorized,
-  feedWindow,
-  readJson,
-  sendJson,
-  startSimServer,
-} from './simulator-kit.ts';
-import type { DeliveryRecord, SimRequest, WireEvent } from './simulator-kit.ts';
+import type { FaultOptions } from './faults.ts';
+import { startFeedSimulator } from './feed-simulator.ts';
+import type { FeedSimulatorControls } from './feed-simulator.ts';
+import { sendJson } from './simulator-kit.ts';
+import type { SimRequest, WireEvent } from './simulator-kit.ts';
 
 /**
  * The API key the TMS simulator accepts unless told otherwise.
@@ -144,21 +138,12 @@ export interface TmsSimulatorOptions {
  * const tms: TmsSimulator = await startTmsSimulator();
  * ```
  */
-export interface TmsSimulator {
-  url: string;
-  port: number;
+export interface TmsSimulator extends FeedSimulatorControls {
   rateFreight(rating: TmsRating): void;
   reportStatus(status: TmsStatus): void;
   /** Stores the POD (with an image) and emits a `POD` event; returns the metadata as served. */
   publishPod(pod: Omit<TmsPod, 'imageUrl' | 'uploadedAt'>): TmsPod;
-  subscribe(url: string, secret: string): void;
-  flush(): void;
-  wire(): WireEvent[];
-  deliveries(): DeliveryRecord[];
-  idle(): Promise<void>;
-  faults: { configure(options: FaultOptions): void; stats(): FaultStats };
   reset(): void;
-  close(): Promise<void>;
 }
 
 // A 1×1 PNG: enough for a "POD image" that clients download and store.
@@ -177,102 +162,64 @@ const podImage = Buffer.from(
  * ```
  */
 export async function startTmsSimulator(options: TmsSimulatorOptions = {}): Promise<TmsSimulator> {
-  const apiKey = options.apiKey ?? TMS_SIMULATOR_API_KEY;
   const ratings = new Map<string, TmsRating>();
   const pods = new Map<string, TmsPod>();
-  let sequence = 0;
-  const server = await startSimServer({
+  const feed = await startFeedSimulator({
     port: options.port,
     host: options.host,
     faults: options.faults,
-    handle: (request) => handle(request),
+    apiKey: options.apiKey ?? TMS_SIMULATOR_API_KEY,
+    eventIdPrefix: 'TMS-EVT',
+    corrupt,
+    routes,
   });
-  const events = new EventFeed(server.faults, corrupt);
 
-  async function handle(request: SimRequest): Promise<void> {
-    const { req, res, url } = request;
-    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (!authorized(request, apiKey)) return;
-    if (url.pathname === '/events' && req.method === 'GET') {
-      const { after, limit } = feedWindow(url);
-      return sendJson(res, 200, events.page(after, limit));
-    }
-    if (url.pathname === '/subscriptions' && req.method === 'POST') {
-      const body = z
-        .object({ url: z.url(), secret: z.string().min(1) })
-        .safeParse(await readJson(req));
-      if (!body.success)
-        return sendJson(res, 400, { error: 'validation', message: 'url and secret are required' });
-      events.subscribe(body.data.url, body.data.secret);
-      return sendJson(res, 201, { subscribed: body.data.url });
-    }
+  function routes({ req, res, url }: SimRequest): boolean {
+    if (req.method !== 'GET') return false;
     const freight = /^\/shipments\/([^/]+)\/freight$/.exec(url.pathname)?.[1];
-    if (freight !== undefined && req.method === 'GET') {
+    if (freight !== undefined) {
       const found = ratings.get(decodeURIComponent(freight));
-      return found
-        ? sendJson(res, 200, found)
-        : sendJson(res, 404, { error: 'not_found', message: `No rating for ${freight}` });
+      if (found) sendJson(res, 200, found);
+      else sendJson(res, 404, { error: 'not_found', message: `No rating for ${freight}` });
+      return true;
     }
     const pod = /^\/pod\/([^/]+)(\/image)?$/.exec(url.pathname);
-    if (pod?.[1] !== undefined && req.method === 'GET') {
-      const found = pods.get(decodeURIComponent(pod[1]));
-      if (!found) return sendJson(res, 404, { error: 'not_found', message: `No POD ${pod[1]}` });
-      if (pod[2] === undefined) return sendJson(res, 200, found);
+    if (pod?.[1] === undefined) return false;
+    const found = pods.get(decodeURIComponent(pod[1]));
+    if (!found) sendJson(res, 404, { error: 'not_found', message: `No POD ${pod[1]}` });
+    else if (pod[2] === undefined) sendJson(res, 200, found);
+    else {
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': podImage.length });
       res.end(podImage);
-      return;
     }
-    return sendJson(res, 404, {
-      error: 'not_found',
-      message: `No route ${req.method} ${url.pathname}`,
-    });
+    return true;
   }
 
-  const emit = (eventType: string, occurredAt: string, data: Record<string, unknown>): void => {
-    sequence += 1;
-    events.emit({
-      eventId: `TMS-EVT-${String(sequence).padStart(6, '0')}`,
-      eventType,
-      occurredAt,
-      data,
-    });
-  };
   return {
-    url: server.url,
-    port: server.port,
+    ...feed.controls,
     rateFreight: (input) => {
       const rating = tmsRatingSchema.parse(input);
       ratings.set(rating.shipmentRef, rating);
-      emit('FREIGHT_RATED', rating.ratedAt, rating);
+      feed.emit('FREIGHT_RATED', rating.ratedAt, rating);
     },
     reportStatus: (input) => {
       const status = tmsStatusSchema.parse(input);
-      emit('STATUS', status.at, status);
+      feed.emit('STATUS', status.at, status);
     },
     publishPod: (input) => {
       const pod = tmsPodSchema.parse({
         ...input,
-        imageUrl: `${server.url}/pod/${encodeURIComponent(input.documentId)}/image`,
+        imageUrl: `${feed.controls.url}/pod/${encodeURIComponent(input.documentId)}/image`,
         uploadedAt: new Date().toISOString(),
       });
       pods.set(pod.documentId, pod);
-      emit('POD', pod.deliveredAt, pod);
+      feed.emit('POD', pod.deliveredAt, pod);
       return pod;
     },
-    subscribe: (url, secret) => events.subscribe(url, secret),
-    flush: () => events.flush(),
-    wire: () => events.wire(),
-    deliveries: () => events.deliveries(),
-    idle: () => events.idle(),
-    faults: server.faults,
     reset: () => {
       ratings.clear();
       pods.clear();
-      events.reset();
-    },
-    close: async () => {
-      events.close();
-      await server.close();
+      feed.reset();
     },
   };
 }

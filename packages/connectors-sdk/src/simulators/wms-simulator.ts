@@ -3,28 +3,22 @@
  * pick exceptions, pushes them to webhook subscribers and serves them on a polling feed. Its
  * payloads are "native" (WMS field names), so connectors show their mapping to the canonical model.
  *
+ * Besides the routes every feed simulator has (see `feed-simulator.ts`: health, `/_faults`,
+ * `/events`, `/subscriptions`):
+ *
  * | route | answers |
  * |---|---|
- * | `GET /healthz` | `200 { status: 'ok' }` (no auth, no faults) |
- * | `GET`/`POST /_faults` | read / replace the fault settings (no auth) |
- * | `GET /events?after=<cursor>&limit=<n>` | `200 { events, nextCursor, hasMore }` |
- * | `POST /subscriptions` `{ url, secret }` | `201`: every event is then POSTed to `url` with header `x-webhook-secret` |
  * | `GET /shipments/:shipmentNo` | `200` native shipment, `404` |
  * | `GET /orders/:orderNo/pick-exceptions` | `200 { exceptions }` |
  *
  * @module
  */
 import { z } from 'zod';
-import type { FaultOptions, FaultStats } from './faults.ts';
-import {
-  EventFeed,
-  authorized,
-  feedWindow,
-  readJson,
-  sendJson,
-  startSimServer,
-} from './simulator-kit.ts';
-import type { DeliveryRecord, SimRequest, WireEvent } from './simulator-kit.ts';
+import type { FaultOptions } from './faults.ts';
+import { startFeedSimulator } from './feed-simulator.ts';
+import type { FeedSimulatorControls } from './feed-simulator.ts';
+import { sendJson } from './simulator-kit.ts';
+import type { SimRequest, WireEvent } from './simulator-kit.ts';
 
 /**
  * The API key the WMS simulator accepts unless told otherwise.
@@ -122,25 +116,12 @@ export interface WmsSimulatorOptions {
  * const wms: WmsSimulator = await startWmsSimulator();
  * ```
  */
-export interface WmsSimulator {
-  url: string;
-  port: number;
+export interface WmsSimulator extends FeedSimulatorControls {
   /** Confirms a shipment: stored, and emitted as a `SHIPMENT_CONFIRMED` event. */
   confirmShipment(shipment: WmsShipment): void;
   /** Emitted as a `PICK_EXCEPTION` event. */
   reportPickException(exception: WmsPickException): void;
-  /** Subscribes a webhook URL (what `POST /subscriptions` does). */
-  subscribe(url: string, secret: string): void;
-  /** Sends events held back for reordering. */
-  flush(): void;
-  /** Every event in wire order, faults included. */
-  wire(): WireEvent[];
-  deliveries(): DeliveryRecord[];
-  /** Resolves once queued webhook deliveries are done. */
-  idle(): Promise<void>;
-  faults: { configure(options: FaultOptions): void; stats(): FaultStats };
   reset(): void;
-  close(): Promise<void>;
 }
 
 /**
@@ -156,91 +137,52 @@ export interface WmsSimulator {
  * ```
  */
 export async function startWmsSimulator(options: WmsSimulatorOptions = {}): Promise<WmsSimulator> {
-  const apiKey = options.apiKey ?? WMS_SIMULATOR_API_KEY;
   const shipments = new Map<string, WmsShipment>();
   const exceptions: WmsPickException[] = [];
-  let sequence = 0;
-  const server = await startSimServer({
+  const feed = await startFeedSimulator({
     port: options.port,
     host: options.host,
     faults: options.faults,
-    handle: (request) => handle(request),
+    apiKey: options.apiKey ?? WMS_SIMULATOR_API_KEY,
+    eventIdPrefix: 'WMS-EVT',
+    corrupt,
+    routes,
   });
-  const events = new EventFeed(server.faults, corrupt);
 
-  async function handle(request: SimRequest): Promise<void> {
-    const { req, res, url } = request;
-    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (!authorized(request, apiKey)) return;
-    if (url.pathname === '/events' && req.method === 'GET') {
-      const { after, limit } = feedWindow(url);
-      return sendJson(res, 200, events.page(after, limit));
-    }
-    if (url.pathname === '/subscriptions' && req.method === 'POST') {
-      const body = z
-        .object({ url: z.url(), secret: z.string().min(1) })
-        .safeParse(await readJson(req));
-      if (!body.success)
-        return sendJson(res, 400, { error: 'validation', message: 'url and secret are required' });
-      events.subscribe(body.data.url, body.data.secret);
-      return sendJson(res, 201, { subscribed: body.data.url });
-    }
+  function routes({ req, res, url }: SimRequest): boolean {
+    if (req.method !== 'GET') return false;
     const shipment = /^\/shipments\/([^/]+)$/.exec(url.pathname)?.[1];
-    if (shipment !== undefined && req.method === 'GET') {
+    if (shipment !== undefined) {
       const found = shipments.get(decodeURIComponent(shipment));
-      return found
-        ? sendJson(res, 200, found)
-        : sendJson(res, 404, { error: 'not_found', message: `No shipment ${shipment}` });
+      if (found) sendJson(res, 200, found);
+      else sendJson(res, 404, { error: 'not_found', message: `No shipment ${shipment}` });
+      return true;
     }
     const order = /^\/orders\/([^/]+)\/pick-exceptions$/.exec(url.pathname)?.[1];
-    if (order !== undefined && req.method === 'GET') {
+    if (order !== undefined) {
       const orderNo = decodeURIComponent(order);
-      return sendJson(res, 200, { exceptions: exceptions.filter((e) => e.orderNo === orderNo) });
+      sendJson(res, 200, { exceptions: exceptions.filter((e) => e.orderNo === orderNo) });
+      return true;
     }
-    return sendJson(res, 404, {
-      error: 'not_found',
-      message: `No route ${req.method} ${url.pathname}`,
-    });
+    return false;
   }
 
-  const nextEventId = (): string => `WMS-EVT-${String((sequence += 1)).padStart(6, '0')}`;
   return {
-    url: server.url,
-    port: server.port,
+    ...feed.controls,
     confirmShipment: (input) => {
       const shipment = wmsShipmentSchema.parse(input);
       shipments.set(shipment.shipmentNo, shipment);
-      events.emit({
-        eventId: nextEventId(),
-        eventType: 'SHIPMENT_CONFIRMED',
-        occurredAt: shipment.shipDate,
-        data: shipment,
-      });
+      feed.emit('SHIPMENT_CONFIRMED', shipment.shipDate, shipment);
     },
     reportPickException: (input) => {
       const exception = wmsPickExceptionSchema.parse(input);
       exceptions.push(exception);
-      events.emit({
-        eventId: nextEventId(),
-        eventType: 'PICK_EXCEPTION',
-        occurredAt: exception.at,
-        data: exception,
-      });
+      feed.emit('PICK_EXCEPTION', exception.at, exception);
     },
-    subscribe: (url, secret) => events.subscribe(url, secret),
-    flush: () => events.flush(),
-    wire: () => events.wire(),
-    deliveries: () => events.deliveries(),
-    idle: () => events.idle(),
-    faults: server.faults,
     reset: () => {
       shipments.clear();
       exceptions.length = 0;
-      events.reset();
-    },
-    close: async () => {
-      events.close();
-      await server.close();
+      feed.reset();
     },
   };
 }
