@@ -154,6 +154,9 @@ export class ConnectorConfigStore {
     const connector = this.#connector(connectorId);
     const secretFields = secretFieldsOf(connector.config);
     const existing = await this.#row(connectorId);
+    const triggers = input.triggers
+      ? this.#checkTriggers(connector, input.triggers)
+      : (existing?.triggers ?? []);
     const settings: Record<string, unknown> = {};
     const secrets: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(input.values)) {
@@ -184,9 +187,6 @@ export class ConnectorConfigStore {
         { issues },
       );
     }
-    const triggers = input.triggers
-      ? this.#checkTriggers(connector, input.triggers)
-      : (existing?.triggers ?? []);
     const sealed =
       Object.keys(secrets).length > 0
         ? sealSecret(this.#keyring, JSON.stringify(secrets), connectorId)
