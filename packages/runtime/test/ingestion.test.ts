@@ -142,6 +142,74 @@ describe('POST /api/v1/events', () => {
   });
 });
 
+describe('POST /api/v1/events/batch', () => {
+  function postBatch(body: unknown, apiKey = fx.apiKey): Promise<Response> {
+    return fetch(`${fx.baseUrl}/api/v1/events/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify(body),
+    });
+  }
+  interface BatchResult {
+    index: number;
+    idempotencyKey: string | null;
+    status: number;
+    eventId?: string;
+    fieldErrors?: { path: string; message: string }[];
+  }
+
+  it('answers each event as a single post would, and one bad event fails alone', async () => {
+    expect((await post(shipment, { 'idempotency-key': 'batch-old' })).status).toBe(202);
+    const res = await postBatch({
+      events: [
+        { ...shipment, idempotencyKey: 'batch-1' },
+        { ...shipment, correlationKey: 'SO-1002', idempotencyKey: 'batch-2' },
+        { ...shipment, correlationKey: '', idempotencyKey: 'batch-3' },
+        { ...shipment, idempotencyKey: 'batch-1' },
+        { ...shipment, payload: { changed: true }, idempotencyKey: 'batch-old' },
+        { ...shipment, payload: { notes: 'x'.repeat(5000) }, idempotencyKey: 'batch-big' },
+        { ...shipment },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const { results } = (await res.json()) as { results: BatchResult[] };
+    expect(results.map((r) => [r.idempotencyKey, r.status])).toEqual([
+      ['batch-1', 202],
+      ['batch-2', 202],
+      ['batch-3', 400],
+      ['batch-1', 200],
+      ['batch-old', 409],
+      ['batch-big', 413],
+      [null, 400],
+    ]);
+    expect(results[3]!.eventId).toBe(results[0]!.eventId);
+    expect(results[2]!.fieldErrors).toEqual([
+      { path: 'events.2.correlationKey', message: expect.any(String) },
+    ]);
+    expect(results[6]!.fieldErrors?.map((e) => e.path)).toEqual(['events.6.idempotencyKey']);
+    const rows = await fx.testDb.db
+      .selectFrom('events')
+      .select(['idempotency_key', 'correlation_key'])
+      .where('idempotency_key', 'like', 'batch-%')
+      .orderBy('seq')
+      .execute();
+    expect(rows.map((r) => r.idempotency_key)).toEqual(['batch-old', 'batch-1', 'batch-2']);
+  });
+
+  it('refuses a body that is not a batch with 400, and unauthenticated requests with 401', async () => {
+    for (const body of [{}, { events: [] }, { events: 'x' }, { events: [shipment], extra: 1 }]) {
+      const res = await postBatch(body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: 'invalid_batch' });
+    }
+    const tooMany = await postBatch({
+      events: Array.from({ length: 501 }, (_, i) => ({ type: 't', correlationKey: `K${i}` })),
+    });
+    expect(tooMany.status).toBe(400);
+    expect((await postBatch({ events: [shipment] }, 'wb_wrong')).status).toBe(401);
+  });
+});
+
 describe('GET /healthz and the instance API', () => {
   it('reports ready with the database kind and queue depths', async () => {
     const res = await fetch(`${fx.baseUrl}/healthz`);
@@ -169,5 +237,6 @@ describe('GET /healthz and the instance API', () => {
       paths: Record<string, unknown>;
     };
     expect(Object.keys(doc.paths)).toContain('/api/v1/events');
+    expect(Object.keys(doc.paths)).toContain('/api/v1/events/batch');
   });
 });

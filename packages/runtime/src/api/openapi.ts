@@ -20,6 +20,7 @@ import {
   migrateInstancesBodySchema,
   migrationReportSchema,
 } from './api.schema.ts';
+import { eventBatchBodySchema, eventBatchResultSchema, MAX_BATCH_EVENTS } from './events.route.ts';
 import { intelligenceFigures } from '../intelligence/csv.ts';
 import { intelligenceFiltersSchema } from '../intelligence/filters.ts';
 import { intelligenceReportSchema } from '../intelligence/report.schema.ts';
@@ -134,6 +135,28 @@ export function apiOperations(): ApiOperation[] {
           ...guarded('events:write'),
           '409': error('Idempotency-Key reused with a different body'),
           '413': error('Body over the size limit (`WAYBILL_MAX_EVENT_BYTES`)'),
+        },
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/events/batch',
+      scope: 'events:write',
+      operation: {
+        operationId: 'postEventBatch',
+        summary: `Ingest up to ${MAX_BATCH_EVENTS} events in one request`,
+        description:
+          'Each event carries its own `idempotencyKey` and gets its own result, in the order sent, with the status `POST /api/v1/events` would have answered. Valid events are stored together in one commit before the answer; an invalid or refused event fails alone.',
+        parameters: [requestIdHeader],
+        requestBody: { required: true, content: json(schemaOf(eventBatchBodySchema, 'input')) },
+        responses: {
+          '200': {
+            description: 'A result per event',
+            content: json(schemaOf(eventBatchResultSchema)),
+          },
+          '400': error('Not a batch (`events` missing, empty or over the limit)'),
+          ...guarded('events:write'),
+          '413': error('Body over 16 × `WAYBILL_MAX_EVENT_BYTES`'),
         },
       },
     },
