@@ -21,6 +21,7 @@ describe('shipped templates', () => {
     expect(templates).toEqual(
       expect.arrayContaining([
         'billing-readiness',
+        'consolidated-billing',
         'credit-hold-review',
         'dispute-routing',
         'duplicate-invoice-detection',
