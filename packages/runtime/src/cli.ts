@@ -5,7 +5,7 @@
  * @module
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -34,7 +34,7 @@ import {
 import { startWorkerHealthServer } from './api/worker-health.ts';
 import { connect, defaultDataDir, type Connection } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { startDemoTraffic } from './demo-traffic.ts';
+import { startDemoSystems, startDemoTraffic } from './demo-traffic.ts';
 import { Worker } from './engine/worker.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createPlatform, RUNTIME_VERSION } from './platform.ts';
@@ -295,11 +295,20 @@ async function startCommand(args: string[]): Promise<void> {
     });
     erpConfig = { baseUrl: erp.url, apiKey: ERP_SIMULATOR_API_KEY };
   }
+  // The demo also runs a WMS and a TMS simulator and an EDI drop folder, read by triggers.
+  const systems = values.demo
+    ? await startDemoSystems({
+        ediFolder: dataDir.startsWith('memory://')
+          ? resolve(tmpdir(), 'waybill-demo-edi')
+          : resolve(dataDir, 'edi'),
+      })
+    : null;
   const platform = await createPlatform({
     databaseUrl,
     dataDir,
     logger,
-    connectorConfigs: { 'waybill.erp-sandbox': erpConfig },
+    connectorConfigs: { 'waybill.erp-sandbox': erpConfig, ...systems?.configs },
+    ...(systems ? { connectorTriggers: systems.triggers } : {}),
   });
 
   if (values.demo) await deployDemoTemplate(platform);
@@ -310,6 +319,7 @@ async function startCommand(args: string[]): Promise<void> {
         baseUrl: `http://127.0.0.1:${new URL(url).port}`,
         apiKey: platform.apiKey.key,
         logger,
+        ...(systems ? { systems } : {}),
       })
     : null;
 
@@ -326,6 +336,13 @@ async function startCommand(args: string[]): Promise<void> {
       `  Database   ${platform.connection.kind}${platform.connection.dataDir ? ` (${platform.connection.dataDir})` : ''}`,
       `  API key    ${key.key}${key.file ? `  (saved in ${key.file})` : key.source === 'env' ? '  (from WAYBILL_API_KEY)' : ''}`,
       `  ERP        ${erp ? `simulator at ${erp.url}` : String(erpConfig.baseUrl)}`,
+      systems
+        ? `  WMS        simulator at ${systems.wms.url} (pushes shipments to a webhook trigger)`
+        : '',
+      systems
+        ? `  TMS        simulator at ${systems.tms.url} (PODs read by a polling trigger)`
+        : '',
+      systems ? `  EDI        drop X12 files (850, 856, 820) in ${systems.ediInbound}` : '',
       values.demo ? '  Demo       posting sample events every second or two' : '',
       '',
       '  Try:',
@@ -343,6 +360,7 @@ async function startCommand(args: string[]): Promise<void> {
     traffic?.stop();
     await platform.close();
     await erp?.close();
+    await systems?.close();
   }, logger);
 }
 

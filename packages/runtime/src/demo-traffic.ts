@@ -1,11 +1,84 @@
 /**
- * Demo traffic: a small, realistic stream of order-to-cash events posted through the real HTTP
- * API (released orders, shipments, pricing, proof of delivery), with the odd duplicate and
- * out-of-order event that real WMS and TMS integrations produce.
+ * Demo traffic: a small, realistic stream of order-to-cash events (released orders, shipments,
+ * pricing, proof of delivery), with the odd duplicate and out-of-order event that real WMS and
+ * TMS integrations produce. Orders and pricing are posted through the real HTTP API; with the
+ * demo systems running, shipments come from the WMS simulator (pushed to the WMS webhook
+ * trigger) and PODs from the TMS simulator (read by the TMS polling trigger).
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  TMS_SIMULATOR_API_KEY,
+  WMS_SIMULATOR_API_KEY,
+  startTmsSimulator,
+  startWmsSimulator,
+  type TmsSimulator,
+  type WmsSimulator,
+} from '@waybill/connectors-sdk/simulators';
 import type { Logger } from './log.ts';
+
+/**
+ * The WMS and TMS simulators of the demo, and the connector configs (with their triggers) that
+ * connect the platform to them and to an EDI drop folder.
+ */
+export interface DemoSystems {
+  wms: WmsSimulator;
+  tms: TmsSimulator;
+  /** Where EDI files dropped are read from (the EDI connector's `inbound` trigger). */
+  ediInbound: string;
+  configs: Record<string, Record<string, unknown>>;
+  triggers: Record<string, string[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the WMS and TMS simulators and prepares the EDI folders under `ediFolder`.
+ *
+ * ```ts
+ * const systems = await startDemoSystems({ ediFolder: './.waybill/edi' });
+ * const platform = await createPlatform({ connectorConfigs: systems.configs, connectorTriggers: systems.triggers });
+ * ```
+ */
+export async function startDemoSystems(options: { ediFolder: string }): Promise<DemoSystems> {
+  const [wms, tms] = await Promise.all([startWmsSimulator(), startTmsSimulator()]);
+  const ediInbound = join(options.ediFolder, 'inbound');
+  const ediOutbound = join(options.ediFolder, 'outbound');
+  mkdirSync(ediInbound, { recursive: true });
+  mkdirSync(ediOutbound, { recursive: true });
+  return {
+    wms,
+    tms,
+    ediInbound,
+    configs: {
+      'waybill.wms-sandbox': {
+        baseUrl: wms.url,
+        apiKey: WMS_SIMULATOR_API_KEY,
+        webhookSecret: 'whsec-demo-wms',
+      },
+      'waybill.tms-sandbox': {
+        baseUrl: tms.url,
+        apiKey: TMS_SIMULATOR_API_KEY,
+        webhookSecret: 'whsec-demo-tms',
+        pollIntervalMs: 2_000,
+      },
+      'waybill.edi-x12': {
+        interchangeId: 'WAYBILLDIST',
+        inboundFolder: ediInbound,
+        outboundFolder: ediOutbound,
+      },
+    },
+    triggers: {
+      'waybill.wms-sandbox': ['webhook'],
+      'waybill.tms-sandbox': ['feed'],
+      'waybill.edi-x12': ['inbound'],
+    },
+    close: async () => {
+      await Promise.all([wms.close(), tms.close()]);
+    },
+  };
+}
 
 interface DemoOrder {
   orderNumber: string;
@@ -50,7 +123,10 @@ export function startDemoTraffic(options: {
   logger: Logger;
   intervalMs?: number;
   random?: () => number;
+  /** Shipments and PODs come from these simulators instead of the HTTP API. */
+  systems?: Pick<DemoSystems, 'wms' | 'tms'>;
 }): DemoTraffic {
+  const systems = options.systems;
   const random = options.random ?? Math.random;
   const open: DemoOrder[] = [];
   let sequence = 10_000 + Math.floor(random() * 80_000);
@@ -101,6 +177,10 @@ export function startDemoTraffic(options: {
     type: string,
     payload: Record<string, unknown>,
   ): Promise<boolean> {
+    if (systems && (type === 'shipment.confirmed' || type === 'pod.received')) {
+      emitFromSystems(order, type);
+      return Promise.resolve(true);
+    }
     const body = {
       type,
       correlationKey: order.orderNumber,
@@ -108,6 +188,39 @@ export function startDemoTraffic(options: {
       occurredAt: new Date().toISOString(),
     };
     return send(order, body, `${type}:${order.orderNumber}:${randomUUID().slice(0, 8)}`);
+  }
+
+  /** The WMS confirms the shipment (now and then short); the carrier uploads the POD. */
+  function emitFromSystems(order: DemoOrder, type: 'shipment.confirmed' | 'pod.received'): void {
+    if (!systems) return;
+    const suffix = order.orderNumber.slice(3);
+    if (type === 'shipment.confirmed') {
+      systems.wms.confirmShipment({
+        shipmentNo: `SH-${suffix}`,
+        orderNo: order.orderNumber,
+        warehouseCode: pick(['DAL-1', 'ATL-2', 'CHI-1']),
+        shipDate: new Date().toISOString(),
+        lines: order.lines.map((line, index) => ({
+          lineNo: index + 1,
+          item: line.sku,
+          qtyOrdered: line.quantity,
+          qtyShipped: line.quantity,
+        })),
+      });
+    } else {
+      systems.tms.publishPod({
+        documentId: `POD-${suffix}`,
+        shipmentRef: `SH-${suffix}`,
+        orderRef: order.orderNumber,
+        scac: pick(['ODFL', 'SAIA', 'XPOL']),
+        signedBy: pick(['R. Lopez', 'K. Osei', 'M. Novak']),
+        deliveredAt: new Date().toISOString(),
+      });
+    }
+    options.logger.debug('demo event emitted by a simulated system', {
+      correlationKey: order.orderNumber,
+      eventType: type,
+    });
   }
 
   function newOrder(): DemoOrder {
