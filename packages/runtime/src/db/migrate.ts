@@ -12,6 +12,7 @@ import {
 } from 'kysely/migration';
 import { initial } from './migrations/2026112301_initial.ts';
 import { incidents } from './migrations/2026112302_incidents.ts';
+import { flowKinds } from './migrations/2026112410_flow_kinds.ts';
 import { inbox } from './migrations/2026112450_inbox.ts';
 import { intelligence } from './migrations/2026112470_intelligence.ts';
 import { identity } from './migrations/2026112440_identity.ts';
@@ -22,6 +23,7 @@ import type { Database } from './schema.ts';
 const migrations: Record<string, Migration> = {
   '2026112301_initial': initial,
   '2026112302_incidents': incidents,
+  '2026112410_flow_kinds': flowKinds,
   '2026112450_inbox': inbox,
   '2026112470_intelligence': intelligence,
   '2026112440_identity': identity,
@@ -58,7 +60,8 @@ export class MigrationError extends Error {
  * ```
  */
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  // Migrations are named by area, not strictly by date: one added later may sort earlier.
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error');

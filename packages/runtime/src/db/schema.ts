@@ -248,6 +248,8 @@ export interface ExceptionsTable {
   details: Jsonb<unknown> | null;
   created_at: TimestampDefault;
   resolved_at: Timestamp | null;
+  /** Whether the flow waits for the resolution (false: it went on at once). */
+  blocking: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 /** Append-only: rows are never updated or deleted. */

@@ -21,10 +21,14 @@ import { instanceStateOf, StepBatch, type InstanceRef } from './apply-step.ts';
 import { wakeWorkers } from './channels.ts';
 import { engineMetrics } from './metrics.ts';
 import { restoreSnapshot, type MachineCache } from './machines.ts';
+import { subflowFinishedMessage } from './subflows.ts';
+import type { TriageProvider } from './triage-step.ts';
 
 export interface AdvanceOptions {
   machines: MachineCache;
   logger: Logger;
+  /** The classifier of classify nodes (none: a person decides every classification). */
+  triage?: TriageProvider;
   /** Instances claimed per transaction (default 10). */
   batchSize?: number;
 }
@@ -43,7 +47,7 @@ export async function advanceInstances(
 ): Promise<number> {
   // When each applied message entered its inbox, for the latency histogram (after commit).
   const transitions: number[] = [];
-  const { advanced, scheduled } = await db.transaction().execute(async (trx) => {
+  const { advanced, scheduled, delivered } = await db.transaction().execute(async (trx) => {
     const instances = await trx
       .selectFrom('instances')
       .selectAll()
@@ -62,7 +66,7 @@ export async function advanceInstances(
       .forUpdate()
       .skipLocked()
       .execute();
-    if (instances.length === 0) return { advanced: 0, scheduled: false };
+    if (instances.length === 0) return { advanced: 0, scheduled: false, delivered: false };
     // One read of every claimed instance's open messages, one batch of writes for all of them.
     const messages = await trx
       .selectFrom('inbox')
@@ -81,7 +85,10 @@ export async function advanceInstances(
       list.push(message);
       byInstance.set(message.instance_id, list);
     }
-    const batch = new StepBatch(options.logger);
+    const batch = new StepBatch(options.logger, {
+      machines: options.machines,
+      ...(options.triage ? { triage: options.triage } : {}),
+    });
     const writes: AdvanceWrites = { states: [], done: [], deferred: [] };
     for (const instance of instances) {
       await advanceOne(trx, instance, byInstance.get(instance.id) ?? [], batch, writes, options);
@@ -105,13 +112,19 @@ export async function advanceInstances(
         .where('id', 'in', writes.deferred)
         .execute();
     }
-    return { advanced: instances.length, scheduled: batch.scheduledWork };
+    return {
+      advanced: instances.length,
+      scheduled: batch.scheduledWork,
+      delivered: batch.deliveredMessages,
+    };
   });
   engineMetrics.increment('waybill_transitions_total', transitions.length);
   const committed = Date.now();
   for (const at of transitions) engineMetrics.observeLatency(Math.max(0, committed - at));
   // New effects or timers may be due now: wake the effect runners (also in other processes).
   if (scheduled) await wakeWorkers(db, 'effects');
+  // Children's ends and classifications are messages for instances (possibly of other workers).
+  if (delivered) await wakeWorkers(db, 'inbox');
   return advanced;
 }
 
@@ -160,6 +173,10 @@ async function advanceOne(
     flowKey: instance.flow_key,
     flowVersion: instance.flow_version,
     correlationKey: instance.correlation_key,
+    parent:
+      instance.parent_instance_id !== null && instance.parent_effect_key !== null
+        ? { instanceId: instance.parent_instance_id, effectKey: instance.parent_effect_key }
+        : null,
   };
   const deferred = messages.filter((m) => m.status === 'deferred');
   const pending = messages.filter((m) => m.status === 'pending');
@@ -284,6 +301,19 @@ async function failInstance(
       details: jsonb(details),
     })
     .execute();
+  if (ref.parent) {
+    await trx
+      .insertInto('inbox')
+      .values(
+        subflowFinishedMessage(ref.parent, {
+          id: ref.id,
+          status: 'failed',
+          outcome: null,
+          vars: {},
+        }),
+      )
+      .execute();
+  }
   logger.error('instance failed', {
     correlationKey: ref.correlationKey,
     instanceId: ref.id,

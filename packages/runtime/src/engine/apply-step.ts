@@ -7,19 +7,33 @@
 import type { Insertable, Kysely } from 'kysely';
 import {
   EffectActionType,
+  type ClassifyParams,
   type CreateTaskParams,
   type FlowMachine,
   type FlowStep,
+  type RecordTriageDecisionParams,
+  type StartSubflowParams,
 } from '@waybill/shared';
 import { jsonb, type Database, type InstanceStatus, type NewAuditRow } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
-import { persistSnapshot } from './machines.ts';
+import { persistSnapshot, type MachineCache } from './machines.ts';
+import { startSubflow, subflowFinishedMessage, type ParentRef } from './subflows.ts';
+import { recordDecision, runClassification, type TriageProvider } from './triage-step.ts';
 
 export interface InstanceRef {
   id: string;
   flowKey: string;
   flowVersion: number;
   correlationKey: string;
+  /** Set on a subflow's child: the parent node visit it reports its end to. */
+  parent?: ParentRef | null;
+}
+
+/** What steps of subflow and classify nodes need besides the database. */
+export interface StepServices {
+  /** Compiled flows (to start subflows); without it a subflow request fails the child. */
+  machines?: MachineCache;
+  triage?: TriageProvider;
 }
 
 export interface StepRecord {
@@ -35,6 +49,8 @@ export interface StepRecord {
 type NewEffect = Insertable<Database['effects']>;
 type NewTimer = Insertable<Database['timers']>;
 type NewTask = Insertable<Database['tasks']>;
+type NewException = Insertable<Database['exceptions']>;
+type NewInbox = Insertable<Database['inbox']>;
 
 /**
  * Collects the rows of many steps (connector calls for the outbox, timers, tasks, audit rows) and
@@ -50,16 +66,30 @@ export class StepBatch {
   readonly #audit: NewAuditRow[] = [];
   readonly #cancelTimers: { instanceId: string; timerKey: string }[] = [];
   readonly #cancelTasks: { instanceId: string; taskKey: string }[] = [];
+  readonly #exceptions: NewException[] = [];
+  readonly #subflows: { instance: InstanceRef; params: StartSubflowParams }[] = [];
+  readonly #classifications: { instance: InstanceRef; params: ClassifyParams }[] = [];
+  readonly #decisions: { instance: InstanceRef; params: RecordTriageDecisionParams }[] = [];
+  /** Messages to parents whose child ended in this batch. */
+  readonly #toParents: NewInbox[] = [];
   readonly #logger: Logger;
+  readonly #services: StepServices;
 
-  constructor(logger: Logger) {
+  constructor(logger: Logger, services: StepServices = {}) {
     this.#logger = logger;
+    this.#services = services;
   }
 
   /** Whether any step scheduled a connector call or a timer (the effect runner has work). */
   get scheduledWork(): boolean {
     return this.#effects.length > 0 || this.#timers.length > 0;
   }
+
+  /** Whether any step sent a message to an instance (a classification, a child's end). */
+  get deliveredMessages(): boolean {
+    return this.#delivered;
+  }
+  #delivered = false;
 
   add(instance: InstanceRef, step: FlowStep, record: StepRecord): void {
     const now = Date.now();
@@ -132,7 +162,50 @@ export class StepBatch {
         case EffectActionType.enterNode:
           entered.push(effect.params);
           break;
+        case EffectActionType.raiseException: {
+          const p = effect.params;
+          this.#exceptions.push({
+            instance_id: instance.id,
+            node_id: p.nodeId,
+            exception_key: p.exceptionKey,
+            category: p.category,
+            owner_role: p.ownerRole,
+            severity: p.severity,
+            sla_due_at: new Date(now + p.slaMs),
+            task_key: p.taskKey,
+            details: jsonb(p.details),
+            blocking: p.blocking,
+          });
+          this.#logger.info('exception raised', {
+            correlationKey: instance.correlationKey,
+            instanceId: instance.id,
+            nodeId: p.nodeId,
+            category: p.category,
+            ownerRole: p.ownerRole,
+          });
+          break;
+        }
+        case EffectActionType.startSubflow:
+          this.#subflows.push({ instance, params: effect.params });
+          break;
+        case EffectActionType.classify:
+          this.#classifications.push({ instance, params: effect.params });
+          break;
+        case EffectActionType.recordTriageDecision:
+          this.#decisions.push({ instance, params: effect.params });
+          break;
       }
+    }
+    if (step.done && instance.parent) {
+      const { outcome, vars } = step.snapshot.context;
+      this.#toParents.push(
+        subflowFinishedMessage(instance.parent, {
+          id: instance.id,
+          status: 'completed',
+          outcome: outcome ?? 'completed',
+          vars,
+        }),
+      );
     }
     this.#audit.push({
       actor: record.actor,
@@ -156,6 +229,14 @@ export class StepBatch {
 
   /** Writes everything collected, inside the caller's transaction. */
   async flush(trx: Kysely<Database>): Promise<void> {
+    // Before the tasks: an exception's task takes its category and severity from its row.
+    if (this.#exceptions.length > 0) {
+      await trx
+        .insertInto('exceptions')
+        .values(this.#exceptions.splice(0))
+        .onConflict((oc) => oc.columns(['instance_id', 'exception_key']).doNothing())
+        .execute();
+    }
     if (this.#effects.length > 0) {
       await trx
         .insertInto('effects')
@@ -198,6 +279,35 @@ export class StepBatch {
     if (this.#audit.length > 0) {
       await trx.insertInto('audit_log').values(this.#audit.splice(0)).execute();
     }
+    await this.#flushFlowKinds(trx);
+  }
+
+  /** Classifications, triage decisions, child instances and children's ends. */
+  async #flushFlowKinds(trx: Kysely<Database>): Promise<void> {
+    const classifications = this.#classifications.splice(0);
+    if (classifications.length > 0) {
+      const classifier = (await this.#services.triage?.classifier(trx)) ?? null;
+      for (const request of classifications)
+        await runClassification(trx, request, classifier, this.#logger);
+      this.#delivered = true;
+    }
+    for (const request of this.#decisions.splice(0))
+      await recordDecision(trx, request, this.#services.triage);
+    const subflows = this.#subflows.splice(0);
+    for (const request of subflows) {
+      const machines = this.#services.machines;
+      if (!machines) throw new Error('starting a subflow needs the compiled machines');
+      await startSubflow(trx, request, {
+        machines,
+        logger: this.#logger,
+        childBatch: () => new StepBatch(this.#logger, this.#services),
+      });
+    }
+    if (subflows.length > 0) this.#delivered = true;
+    if (this.#toParents.length > 0) {
+      await trx.insertInto('inbox').values(this.#toParents.splice(0)).execute();
+      this.#delivered = true;
+    }
   }
 }
 
@@ -210,8 +320,9 @@ export async function writeStep(
   step: FlowStep,
   record: StepRecord,
   logger: Logger,
+  services: StepServices = {},
 ): Promise<void> {
-  const batch = new StepBatch(logger);
+  const batch = new StepBatch(logger, services);
   batch.add(instance, step, record);
   await batch.flush(trx);
 }

@@ -9,6 +9,7 @@ import {
   hasErrors,
   validate,
   type ConnectorCatalogEntry,
+  type FlowCatalogEntry,
   type FlowDefinition,
   type Problem,
 } from '@waybill/shared';
@@ -168,6 +169,25 @@ export interface PublishOptions extends CatalogueOption {
 }
 
 /**
+ * Every published flow with its versions, for checking subflow calls.
+ *
+ * ```ts
+ * validate(definition, { flows: await publishedFlows(db) });
+ * ```
+ */
+export async function publishedFlows(db: Kysely<Database>): Promise<FlowCatalogEntry[]> {
+  const rows = await db
+    .selectFrom('flow_versions')
+    .select(['key', 'version'])
+    .orderBy('key')
+    .orderBy('version')
+    .execute();
+  const byKey = new Map<string, number[]>();
+  for (const row of rows) byKey.set(row.key, [...(byKey.get(row.key) ?? []), row.version]);
+  return [...byKey].map(([key, versions]) => ({ key, versions }));
+}
+
+/**
  * Publishes the flow's draft as a new immutable version (max + 1) with an audit row.
  *
  * ```ts
@@ -191,7 +211,10 @@ export async function publishFlow(
     if (!flow) throw new RuntimeError('FLOW_NOT_FOUND', `No flow ${key}.`);
     if (flow.draft === null)
       throw new RuntimeError('FLOW_NO_DRAFT', `Flow ${key} has no draft to publish.`);
-    const problems = validate(flow.draft, { connectors: options.catalogue ?? [] });
+    const problems = validate(flow.draft, {
+      connectors: options.catalogue ?? [],
+      flows: await publishedFlows(trx),
+    });
     const parsed = flowDefinitionSchema.safeParse(flow.draft);
     if (hasErrors(problems) || !parsed.success) {
       const blocking = problems.filter((p) => p.severity === 'error');
@@ -364,7 +387,12 @@ export async function getFlow(
     definition,
     draftUpdatedAt: iso(flow.draft_updated_at),
     problems:
-      definition === null ? [] : validate(definition, { connectors: options.catalogue ?? [] }),
+      definition === null
+        ? []
+        : validate(definition, {
+            connectors: options.catalogue ?? [],
+            flows: await publishedFlows(db),
+          }),
     versions: versions.map((v) => ({
       version: v.version,
       publishedAt: iso(v.published_at) ?? '',

@@ -52,7 +52,12 @@ function startsWork(node: FlowNode): boolean {
     case 'connectorCall':
     case 'humanTask':
     case 'timer':
+    case 'subflow':
+    case 'exception':
+    case 'classify':
       return true;
+    case 'parallel':
+      return node.mode === 'split';
     case 'waitForEvent':
     case 'readinessGate':
       return node.timeout !== undefined;
@@ -172,6 +177,14 @@ async function planInstance(
 ): Promise<{ toNodes: string[]; reasons: string[] }> {
   const reasons: string[] = [];
   const toNodes: string[] = [];
+  // A state inside a parallel block or a classification under review is not one node's state.
+  const value = isRecord(instance.snapshot) ? instance.snapshot['value'] : undefined;
+  if (value !== undefined && typeof value !== 'string') {
+    reasons.push(
+      `the instance is inside a parallel block or a classification review (${instance.current_nodes.join(', ')}); migrate it once it has left`,
+    );
+    return { toNodes, reasons };
+  }
   for (const nodeId of instance.current_nodes) {
     const targetId = Object.hasOwn(mapping, nodeId) ? mapping[nodeId] : nodeId;
     const target = targetId === undefined ? undefined : nodeOf(to.definition, targetId);

@@ -13,10 +13,13 @@ import { instanceStateOf, StepBatch } from './apply-step.ts';
 import { wakeWorkers } from './channels.ts';
 import { engineMetrics } from './metrics.ts';
 import type { MachineCache } from './machines.ts';
+import type { TriageProvider } from './triage-step.ts';
 
 export interface RouteOptions {
   machines: MachineCache;
   logger: Logger;
+  /** The classifier of classify nodes an instance reaches as it starts. */
+  triage?: TriageProvider;
   /** Events per transaction (default 50). */
   batchSize?: number;
 }
@@ -95,7 +98,10 @@ class RoutingBatch {
 
   private constructor(options: RouteOptions) {
     this.#options = options;
-    this.#steps = new StepBatch(options.logger);
+    this.#steps = new StepBatch(options.logger, {
+      machines: options.machines,
+      ...(options.triage ? { triage: options.triage } : {}),
+    });
   }
 
   static async load(
@@ -248,7 +254,7 @@ class RoutingBatch {
         .where('status', '=', 'pending')
         .execute();
     }
-    return this.#inbox.length > 0 || this.#instances.length > 0;
+    return this.#inbox.length > 0 || this.#instances.length > 0 || this.#steps.deliveredMessages;
   }
 }
 

@@ -224,20 +224,31 @@ export async function completeTask(
       })
       .where('id', '=', taskId)
       .execute();
-    await trx
-      .insertInto('inbox')
-      .values({
-        instance_id: task.instance_id,
-        kind: 'task',
-        body: jsonb({
-          type: 'waybill.task.completed',
-          taskKey: task.task_key,
-          outcome: input.outcome,
-          data,
-          completedBy,
-        }),
-      })
-      .execute();
+    // An exception's task resolves it; when the flow went on without waiting, the instance
+    // is not told (it no longer listens for this task).
+    const exception = await trx
+      .updateTable('exceptions')
+      .set({ status: 'resolved', resolved_at: new Date() })
+      .where('instance_id', '=', task.instance_id)
+      .where('task_key', '=', task.task_key)
+      .where('status', '=', 'open')
+      .returning('blocking')
+      .executeTakeFirst();
+    if (exception?.blocking !== false)
+      await trx
+        .insertInto('inbox')
+        .values({
+          instance_id: task.instance_id,
+          kind: 'task',
+          body: jsonb({
+            type: 'waybill.task.completed',
+            taskKey: task.task_key,
+            outcome: input.outcome,
+            data,
+            completedBy,
+          }),
+        })
+        .execute();
     await trx
       .insertInto('audit_log')
       .values({

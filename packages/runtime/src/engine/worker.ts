@@ -15,6 +15,7 @@ import { engineMetrics, type WorkerPhase } from './metrics.ts';
 import { routeEvents } from './router.ts';
 import { pendingWork } from './stats.ts';
 import { fireDueTimers } from './timers.ts';
+import type { TriageProvider } from './triage-step.ts';
 
 export interface WorkerOptions {
   connection: Connection;
@@ -24,6 +25,11 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** Shared compiled machines (default: a cache of its own). */
   machines?: MachineCache;
+  /**
+   * The classifier of classify nodes (e.g. the trained triage model). Without one every
+   * classification goes to a person with confidence 0.
+   */
+  triage?: TriageProvider;
   /** Whether this worker runs connector calls (default true). */
   runEffects?: boolean;
   /**
@@ -101,10 +107,11 @@ export class Worker {
     const logger = this.#logger;
     const o = this.#options;
     const machines = this.#machines;
+    const triage = o.triage ? { triage: o.triage } : {};
     const work = await pendingWork(db);
     const routed = work.events
       ? await timed('route', () =>
-          routeEvents(db, { machines, logger, batchSize: o.routeBatchSize ?? 200 }),
+          routeEvents(db, { machines, logger, batchSize: o.routeBatchSize ?? 200, ...triage }),
         )
       : 0;
     const timersFired = work.timers
@@ -113,7 +120,7 @@ export class Worker {
     if (!work.messages && routed === 0 && timersFired === 0)
       return { routed, timersFired, advanced: 0 };
     const batchSize = o.advanceBatchSize ?? 25;
-    const advanceOptions = { machines, logger, batchSize };
+    const advanceOptions = { machines, logger, batchSize, ...triage };
     const advanced = await timed('advance', async () => {
       let sum = 0;
       for (let n = batchSize; n === batchSize;) {
