@@ -9,7 +9,6 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConnectorRegistry, erpSandboxConnector } from '@waybill/connectors-sdk';
 import {
   ERP_SIMULATOR_API_KEY,
   startErpSimulator,
@@ -32,6 +31,10 @@ import {
   revokeApiKeyById,
 } from './api/api-keys.ts';
 import { startWorkerHealthServer } from './api/worker-health.ts';
+import {
+  createConnectorService,
+  defaultConnectorRegistry,
+} from './connectors/connector-service.ts';
 import { connect, defaultDataDir, type Connection } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { startDemoSystems, startDemoTraffic } from './demo-traffic.ts';
@@ -40,6 +43,7 @@ import { createLogger, type Logger } from './log.ts';
 import { createPlatform, RUNTIME_VERSION } from './platform.ts';
 import { isRuntimeError } from './engine/runtime.error.ts';
 import { listTemplates, loadTemplate, withParameters } from './templates.ts';
+import { DemoUsageError, demoUsage, runDemoCommand } from './demo/demo.command.ts';
 import { runTriageCommand, triageUsage } from './triage/index.ts';
 import { isTriageError } from './triage/triage.error.ts';
 
@@ -64,6 +68,8 @@ const usage = `Usage: waybill <command>
                               publish a template (for a business unit: flow key <name>-<unit>)
   triage train|evaluate|generate|models
                               train and evaluate the exception classifier (see waybill triage help)
+  demo month [--invoices N] [--no-process]
+                              run a distributor's month of events through ingestion and a worker
 
 Environment: PORT, DATABASE_URL, WAYBILL_DATA_DIR, WAYBILL_API_KEY, WAYBILL_ERP_URL,
 WAYBILL_ERP_API_KEY, WAYBILL_MAX_EVENT_BYTES, WAYBILL_MAX_BODY_BYTES, WAYBILL_RATE_LIMIT,
@@ -88,7 +94,7 @@ function readJson(file: string | undefined): unknown {
   }
 }
 
-const catalogue = () => new ConnectorRegistry([erpSandboxConnector]).catalogue();
+const catalogue = () => defaultConnectorRegistry().catalogue();
 
 function validateCommand(file: string | undefined): void {
   const problems = validate(readJson(file), { connectors: catalogue() });
@@ -234,12 +240,25 @@ async function workerCommand(args: string[]): Promise<void> {
   const connection = await connectWithRetry(databaseUrl, integerEnv('WAYBILL_POOL_SIZE'), logger);
   await migrateToLatest(connection.db);
   const erp = erpConfigFromEnv();
+  // Connector configs come from the database (secrets decrypted with WAYBILL_SECRET_KEY) and are
+  // re-read every 30 s, so a config saved in the designer reaches every worker.
+  const registry = defaultConnectorRegistry();
+  const connectors = await createConnectorService({
+    db: connection.db,
+    registry,
+    logger,
+    keyDir: defaultDataDir(),
+    seed: erp ? { 'waybill.erp-sandbox': erp } : {},
+  });
+  const refresh = setInterval(() => {
+    connectors.refresh().catch((error: unknown) => {
+      logger.error('connector configs could not be re-read', { err: error });
+    });
+  }, 30_000);
+  refresh.unref();
   const worker = new Worker({
     connection,
-    connectors: {
-      registry: new ConnectorRegistry([erpSandboxConnector]),
-      configs: erp ? { 'waybill.erp-sandbox': erp } : {},
-    },
+    connectors: { registry, configs: connectors.configs },
     logger,
     pollIntervalMs: integerEnv('WAYBILL_POLL_MS'),
     effectLeaseMs: integerEnv('WAYBILL_EFFECT_LEASE_MS'),
@@ -262,6 +281,7 @@ async function workerCommand(args: string[]): Promise<void> {
   onShutdown(async () => {
     // Tell the orchestrator first, then let the current round (and its connector calls) finish.
     health?.markStopping();
+    clearInterval(refresh);
     await worker.stop();
     await connection.close();
     await health?.close();
@@ -553,6 +573,23 @@ function ediParseCliCommand(file: string | undefined): void {
   process.exit(1);
 }
 
+async function demoCommand(args: string[]): Promise<void> {
+  if (args[0] === undefined || args[0] === 'help') return out(demoUsage);
+  const opened: { connection?: Connection } = {};
+  try {
+    await runDemoCommand(args, {
+      out,
+      err: (line) => process.stderr.write(line + '\n'),
+      connection: async () => (opened.connection ??= await openDatabase()),
+    });
+  } catch (error) {
+    if (error instanceof DemoUsageError) fail(error.message);
+    throw error;
+  } finally {
+    await opened.connection?.close();
+  }
+}
+
 async function triageCommand(args: string[]): Promise<void> {
   if (args[0] === undefined || args[0] === 'help') return out(triageUsage);
   const opened: { connection?: Connection } = {};
@@ -600,6 +637,8 @@ async function main(argv: string[]): Promise<void> {
       break;
     case 'triage':
       return triageCommand(rest);
+    case 'demo':
+      return demoCommand(rest);
     case undefined:
     case 'help':
     case '--help':

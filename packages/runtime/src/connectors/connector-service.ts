@@ -3,8 +3,14 @@
  * the live decrypted configs the worker calls with, and the inbound triggers that run.
  * @module
  */
-import { secretValuesOf } from '@waybill/connectors-sdk';
-import type { ConnectorRegistry } from '@waybill/connectors-sdk';
+import {
+  ConnectorRegistry,
+  ediX12Connector,
+  erpSandboxConnector,
+  secretValuesOf,
+  tmsSandboxConnector,
+  wmsSandboxConnector,
+} from '@waybill/connectors-sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { redactInLogs, type Logger } from '../log.ts';
@@ -16,6 +22,23 @@ import {
 } from './config-store.ts';
 import { loadSecretKeyring, type SecretKeyring } from './secret-box.ts';
 import { TriggerHost, type ActiveTrigger } from './trigger-host.ts';
+
+/**
+ * The connectors a deployment has by default: the ERP, WMS and TMS sandboxes and EDI X12.
+ *
+ * ```ts
+ * const registry = defaultConnectorRegistry();
+ * registry.versionsOf('waybill.edi-x12'); // [1]
+ * ```
+ */
+export function defaultConnectorRegistry(): ConnectorRegistry {
+  return new ConnectorRegistry([
+    erpSandboxConnector,
+    wmsSandboxConnector,
+    tmsSandboxConnector,
+    ediX12Connector,
+  ]);
+}
 
 /** What the tRPC `connectors` router and the platform use. */
 export interface ConnectorService {
