@@ -12,7 +12,6 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { connect } from '../src/db/connect.ts';
-import { migrateToLatest } from '../src/db/migrate.ts';
 import { figureCsv } from '../src/intelligence/csv.ts';
 import { intelligenceReport } from '../src/intelligence/figures.ts';
 import { addDays, utcToday, type IntelligenceFiltersInput } from '../src/intelligence/filters.ts';
@@ -29,7 +28,6 @@ if (!databaseUrl || !Number.isInteger(repeats) || repeats < 1) {
 
 const connection = await connect({ databaseUrl, poolSize: 4 });
 const db = connection.db;
-await migrateToLatest(db);
 const counts = await sql<{ instances: string; audit: string; tasks: string; rollup: string }>`
   select (select count(*) from instances) as instances, (select count(*) from audit_log) as audit,
          (select count(*) from tasks) as tasks, (select count(*) from intelligence_daily) as rollup

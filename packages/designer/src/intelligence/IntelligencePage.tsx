@@ -235,28 +235,30 @@ function DimensionTable({
   name: string;
 }): ReactElement {
   return (
-    <table className="table table--compact">
-      <thead>
-        <tr>
-          <th scope="col">{name}</th>
-          <th scope="col">Started</th>
-          <th scope="col">Finished</th>
-          <th scope="col">Exceptions</th>
-          <th scope="col">Exception rate</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.name}>
-            <th scope="row">{r.name}</th>
-            <td>{r.started ?? '–'}</td>
-            <td>{r.finished ?? '–'}</td>
-            <td>{r.exceptionsOpened}</td>
-            <td>{formatPercent(r.exceptionRate)}</td>
+    <div className="intel-table-wrap">
+      <table className="table table--compact">
+        <thead>
+          <tr>
+            <th scope="col">{name}</th>
+            <th scope="col">Started</th>
+            <th scope="col">Finished</th>
+            <th scope="col">Exceptions</th>
+            <th scope="col">Exception rate</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.name}>
+              <th scope="row">{r.name}</th>
+              <td>{r.started ?? '–'}</td>
+              <td>{r.finished ?? '–'}</td>
+              <td>{r.exceptionsOpened}</td>
+              <td>{formatPercent(r.exceptionRate)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
