@@ -84,54 +84,36 @@ export async function runDueEffects(
 
 type ClaimedEffect = EffectRow & { correlation_key: string };
 
+/**
+ * Claims due effects (or those whose lease ran out) in one statement, one round trip: the
+ * `SKIP LOCKED` subquery picks them (evaluated once, through `array(…)`), the update leases them,
+ * and the returned rows carry their instance's correlation key for the logs.
+ */
 async function claimEffects(
   db: Kysely<Database>,
   options: EffectRunnerOptions,
 ): Promise<ClaimedEffect[]> {
   const grace = options.leaseGraceMs ?? 30_000;
-  return db.transaction().execute(async (trx) => {
-    const due = await trx
-      .selectFrom('effects')
-      .select('id')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', '=', 'pending'), eb('next_run_at', '<=', sql<Date>`now()`)]),
-          eb.and([eb('status', '=', 'running'), eb('lease_until', '<', sql<Date>`now()`)]),
-        ]),
-      )
-      .orderBy('next_run_at')
-      .limit(options.batchSize ?? 50)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    if (due.length === 0) return [];
-    const rows = await trx
-      .updateTable('effects')
-      .set((eb) => ({
-        status: 'running',
-        attempts: eb('attempts', '+', 1),
-        lease_until: sql<Date>`now() + make_interval(secs => (coalesce(timeout_ms, ${options.defaultLeaseMs ?? 60_000}) + ${grace}) / 1000.0)`,
-        updated_at: sql<Date>`now()`,
-      }))
-      .where(
-        'id',
-        'in',
-        due.map((d) => d.id),
-      )
-      .returningAll()
-      .execute();
-    const keys = await trx
-      .selectFrom('instances')
-      .select(['id', 'correlation_key'])
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.instance_id),
-      )
-      .execute();
-    const keyOf = new Map(keys.map((k) => [k.id, k.correlation_key]));
-    return rows.map((row) => ({ ...row, correlation_key: keyOf.get(row.instance_id) ?? '' }));
-  });
+  const leaseMs = options.defaultLeaseMs ?? 60_000;
+  const limit = options.batchSize ?? 50;
+  const result = await sql<ClaimedEffect>`
+    update effects set
+      status = 'running',
+      attempts = attempts + 1,
+      lease_until = now() + make_interval(secs => (coalesce(timeout_ms, ${leaseMs}) + ${grace}) / 1000.0),
+      updated_at = now()
+    where id = any(array(
+      select id from effects
+      where (status = 'pending' and next_run_at <= now())
+         or (status = 'running' and lease_until < now())
+      order by next_run_at
+      limit ${limit}
+      for update skip locked
+    ))
+    returning effects.*,
+      coalesce((select correlation_key from instances where instances.id = effects.instance_id), '')
+        as correlation_key`.execute(db);
+  return result.rows;
 }
 
 function fieldsOf(effect: ClaimedEffect) {
