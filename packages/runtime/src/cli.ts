@@ -43,7 +43,6 @@ import { createLogger, type Logger } from './log.ts';
 import { createPlatform, RUNTIME_VERSION } from './platform.ts';
 import { isRuntimeError } from './engine/runtime.error.ts';
 import { listTemplates, loadTemplate, withParameters } from './templates.ts';
-import { DemoUsageError, demoUsage, runDemoCommand } from './demo/demo.command.ts';
 import { runTriageCommand, triageUsage } from './triage/index.ts';
 import { isTriageError } from './triage/triage.error.ts';
 
@@ -68,8 +67,6 @@ const usage = `Usage: waybill <command>
                               publish a template (for a business unit: flow key <name>-<unit>)
   triage train|evaluate|generate|models
                               train and evaluate the exception classifier (see waybill triage help)
-  demo month [--invoices N] [--no-process]
-                              run a distributor's month of events through ingestion and a worker
 
 Environment: PORT, DATABASE_URL, WAYBILL_DATA_DIR, WAYBILL_API_KEY, WAYBILL_ERP_URL,
 WAYBILL_ERP_API_KEY, WAYBILL_MAX_EVENT_BYTES, WAYBILL_MAX_BODY_BYTES, WAYBILL_RATE_LIMIT,
@@ -573,23 +570,6 @@ function ediParseCliCommand(file: string | undefined): void {
   process.exit(1);
 }
 
-async function demoCommand(args: string[]): Promise<void> {
-  if (args[0] === undefined || args[0] === 'help') return out(demoUsage);
-  const opened: { connection?: Connection } = {};
-  try {
-    await runDemoCommand(args, {
-      out,
-      err: (line) => process.stderr.write(line + '\n'),
-      connection: async () => (opened.connection ??= await openDatabase()),
-    });
-  } catch (error) {
-    if (error instanceof DemoUsageError) fail(error.message);
-    throw error;
-  } finally {
-    await opened.connection?.close();
-  }
-}
-
 async function triageCommand(args: string[]): Promise<void> {
   if (args[0] === undefined || args[0] === 'help') return out(triageUsage);
   const opened: { connection?: Connection } = {};
@@ -637,8 +617,6 @@ async function main(argv: string[]): Promise<void> {
       break;
     case 'triage':
       return triageCommand(rest);
-    case 'demo':
-      return demoCommand(rest);
     case undefined:
     case 'help':
     case '--help':
