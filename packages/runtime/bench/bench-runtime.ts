@@ -217,7 +217,9 @@ async function runOnce(): Promise<void> {
           ),
         ),
       );
-  phaseTexts.forEach((text, i) => log(`  worker ${i + 1}: ${phaseSummary(text)}`));
+  phaseTexts.forEach((text, i) =>
+    log(`  ${inProcess ? 'workers (summed)' : `worker ${i + 1}`}: ${phaseSummary(text)}`),
+  );
   await Promise.all(
     children.map(
       (child) =>
