@@ -4,13 +4,14 @@
  * billing-readiness template deployed and a real ERP simulator on its own port.
  *
  * Ports: the platform on E2E_PORT (default 3100), the ERP simulator on E2E_ERP_PORT (default 3199).
- * The API key is fixed (E2E_API_KEY) so tests can call the external API.
+ * The API key is fixed (E2E_API_KEY) so tests can call the external API; the demo's users are
+ * seeded with the password E2E_PASSWORD (fixtures/auth.ts signs tests in).
  */
 import { ERP_SIMULATOR_API_KEY, startErpSimulator } from '@waybill/connectors-sdk/simulators';
-import { createLogger, createPlatform, loadTemplate } from '@waybill/runtime';
+import { createLogger, createPlatform, loadTemplate, seedDemoUsers } from '@waybill/runtime';
 import { createTestDatabase, type TestDatabase } from '@waybill/runtime/testing';
 
-import { E2E_API_KEY, E2E_PORT, ERP_PORT } from './e2e-env.ts';
+import { E2E_API_KEY, E2E_PASSWORD, E2E_PORT, ERP_PORT } from './e2e-env.ts';
 
 const port = E2E_PORT;
 const erpPort = ERP_PORT;
@@ -29,6 +30,8 @@ await platform.deploy(loadTemplate('billing-readiness').definition, {
   note: 'Shipped template',
   publishedBy: 'e2e',
 });
+// The demo's users (a process owner, an operator, two approvers per approver role), all with one password.
+await seedDemoUsers(platform.db, { password: E2E_PASSWORD });
 const url = await platform.listen({ port, host: '127.0.0.1' });
 console.log(`e2e platform at ${url} (database: ${testDb.url}, ERP simulator: ${erp.url})`);
 

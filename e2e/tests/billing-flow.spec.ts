@@ -4,7 +4,9 @@
  * pricing engine send their events through the external HTTP API; the instance runs on that version to
  * `invoiced` and the ERP receives the invoice once.
  */
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+
+import { expect, test } from '../fixtures/auth.ts';
 
 import { E2E_API_KEY, ERP_API_KEY, ERP_URL } from '../e2e-env.ts';
 

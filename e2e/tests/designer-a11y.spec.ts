@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures/auth.ts';
 import type { APIRequestContext, Page, TestInfo } from '@playwright/test';
 
 async function seedFlow(request: APIRequestContext, stem: string): Promise<string> {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures/auth.ts';
 
 import { shot, uniqueKey } from '../fixtures/designer.ts';
 

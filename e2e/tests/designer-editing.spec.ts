@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures/auth.ts';
 import type { APIRequestContext, Locator, Page, TestInfo } from '@playwright/test';
 
 const template = JSON.parse(

@@ -2,7 +2,7 @@
  * Live overlay: on a published flow, the designer shows how many instances wait at each node and
  * how long instances spend at each node, and clicks through to the instances waiting there.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures/auth.ts';
 
 import { E2E_API_KEY } from '../e2e-env.ts';
 import { openFlow, seedFlow, shot, template } from '../fixtures/designer.ts';

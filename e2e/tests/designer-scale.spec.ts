@@ -2,7 +2,7 @@
  * Scale: a flow of 1,000 nodes opens, validates and pans. (Speed is measured by the benchmark,
  * `e2e/bench/designer-scale.bench.ts`; this test checks that it works at all.)
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures/auth.ts';
 
 import { seedFlow, shot, uniqueKey } from '../fixtures/designer.ts';
 import { largeFlow } from '../fixtures/large-flow.ts';

@@ -3,7 +3,7 @@
  * stubbed connector results, watches where the instance is and the path it took, reads the
  * context at each step, saves the run as a test scenario, and replays it after changing the flow.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures/auth.ts';
 import type { Page } from '@playwright/test';
 
 import { openFlow, seedFlow, shot, template } from '../fixtures/designer.ts';

@@ -2,7 +2,7 @@
  * Versions: a process owner edits a published flow (the draft saves itself), publishes version 2
  * with a change note, and compares the two versions on the canvas.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures/auth.ts';
 
 import { dragBetween, openFlow, seedFlow, shot, template } from '../fixtures/designer.ts';
 

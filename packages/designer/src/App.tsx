@@ -4,6 +4,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { ReactElement } from 'react';
+import { AuthGate } from './auth/AuthGate.tsx';
 import { FlowEditorPage } from './flows/FlowEditorPage.tsx';
 import { FlowListPage } from './flows/FlowListPage.tsx';
 
@@ -29,9 +30,13 @@ export function App(): ReactElement {
   useEffect(() => {
     document.title = route.page === 'flow' ? `${route.key} · Waybill` : 'Flows · Waybill';
   }, [route]);
-  return route.page === 'flow' ? (
-    <FlowEditorPage flowKey={route.key} />
-  ) : (
-    <FlowListPage onOpen={open} />
+  return (
+    <AuthGate>
+      {route.page === 'flow' ? (
+        <FlowEditorPage flowKey={route.key} />
+      ) : (
+        <FlowListPage onOpen={open} />
+      )}
+    </AuthGate>
   );
 }

@@ -27,7 +27,8 @@ export { createPlatform, DEFAULT_DESIGNER_DIR, RUNTIME_VERSION } from './platfor
 export type { Platform, PlatformOptions } from './platform.ts';
 export { appRouter } from './api/routers/_app.ts';
 export type { AppRouter } from './api/routers/_app.ts';
-export type { TrpcContext } from './api/trpc.ts';
+export type { Access, ProcedureMeta, TrpcContext } from './api/trpc.ts';
+export * from './identity/index.ts';
 export { Worker } from './engine/worker.ts';
 export type { WorkerOptions, RoundResult } from './engine/worker.ts';
 export { MachineCache } from './engine/machines.ts';

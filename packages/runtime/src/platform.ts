@@ -28,6 +28,8 @@ import { connect, defaultDataDir, type Connection } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Database } from './db/schema.ts';
 import { deployFlow } from './engine/flows.ts';
+import { ensureAdmin, type AdminBootstrap } from './identity/bootstrap.ts';
+import { requestAuth } from './identity/http.ts';
 import { MachineCache } from './engine/machines.ts';
 import { Worker } from './engine/worker.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -84,6 +86,8 @@ export interface PlatformOptions {
   maxBodyBytes?: number;
   /** Per-key rate limit of the external API (default from `WAYBILL_RATE_LIMIT`, `WAYBILL_RATE_LIMIT_BURST`). */
   rateLimit?: RateLimitConfig;
+  /** Password of the first administrator (default `WAYBILL_ADMIN_PASSWORD`, else saved in / created under the data dir). */
+  adminPassword?: string | undefined;
 }
 
 export interface Platform {
@@ -98,6 +102,8 @@ export interface Platform {
   connectors: ConnectorService;
   /** The bootstrap API key and where it came from. */
   apiKey: { key: string; source: 'env' | 'file' | 'created'; file: string | null };
+  /** The first administrator (created on the first start) and how its password is known. */
+  admin: AdminBootstrap;
   version: string;
   logger: Logger;
   /** Publishes a flow definition (template deployment); unchanged content publishes nothing. */
@@ -132,6 +138,10 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   await migrateToLatest(connection.db);
   const keyDir = connection.kind === 'pglite' && dataDir.startsWith('memory://') ? null : dataDir;
   const apiKey = await ensureApiKey(connection.db, { dataDir: keyDir, envKey: options.apiKey });
+  const admin = await ensureAdmin(connection.db, {
+    dataDir: keyDir,
+    envPassword: options.adminPassword,
+  });
   const registry =
     options.registry ??
     new ConnectorRegistry([
@@ -164,7 +174,9 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
     version: RUNTIME_VERSION,
     registry,
     connectors,
-    actor: 'designer',
+    actor: 'anonymous',
+    principal: null,
+    csrfOk: false,
   };
   const app = await createHttpApp({
     connection,
@@ -181,7 +193,13 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
           prefix: '/trpc',
           trpcOptions: {
             router: appRouter,
-            createContext: () => context,
+            // Each request acts as its session's user (or as nobody: procedures then refuse).
+            createContext: async ({ req }): Promise<TrpcContext> => {
+              const { session, csrfOk } = await requestAuth(connection.db, req);
+              if (!session) return context;
+              const principal = session.principal;
+              return { ...context, principal, csrfOk, actor: principal.username };
+            },
             onError: ({ error, path }) => {
               if (error.code === 'INTERNAL_SERVER_ERROR')
                 logger.error('tRPC error', { path, err: error });
@@ -202,6 +220,7 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
     connectorConfigs,
     connectors,
     apiKey,
+    admin,
     version: RUNTIME_VERSION,
     logger,
     deploy: (definition, deployOptions = {}) =>

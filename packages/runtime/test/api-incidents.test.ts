@@ -7,6 +7,7 @@ import { registerApiKey } from '../src/api/api-keys.ts';
 import { createHttpApp } from '../src/api/app.ts';
 import { appRouter } from '../src/api/routers/_app.ts';
 import { createCallerFactory } from '../src/api/trpc.ts';
+import { principalFor } from '../src/identity/users.ts';
 import { deployFlow } from '../src/engine/flows.ts';
 import { ingestEvent } from '../src/engine/ingest.ts';
 import { getInstanceView, listInstances } from '../src/engine/queries.ts';
@@ -156,6 +157,8 @@ describe('incidents over HTTP', () => {
       version: 'test',
       registry,
       actor: 'ana',
+      principal: principalFor('ana', ['process-owner', 'operator']),
+      csrfOk: true,
     });
     const [incident] = await caller.incidents.list({ status: 'open', instanceId });
     expect(incident).toBeDefined();

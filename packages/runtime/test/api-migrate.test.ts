@@ -8,6 +8,7 @@ import { registerApiKey } from '../src/api/api-keys.ts';
 import { createHttpApp } from '../src/api/app.ts';
 import { appRouter } from '../src/api/routers/_app.ts';
 import { createCallerFactory } from '../src/api/trpc.ts';
+import { principalFor } from '../src/identity/users.ts';
 import { deployFlow } from '../src/engine/flows.ts';
 import { ingestEvent } from '../src/engine/ingest.ts';
 import { listInstances } from '../src/engine/queries.ts';
@@ -134,6 +135,8 @@ describe('POST /api/v1/instances/migrate', () => {
       version: 'test',
       registry: new ConnectorRegistry([]),
       actor: 'ana',
+      principal: principalFor('ana', ['process-owner', 'operator']),
+      csrfOk: true,
     });
     const viaTrpc = await caller.instances.migrate({ ...mapping, instanceIds: [first!.id] });
     expect(viaTrpc.migrated.map((m) => m.correlationKey)).toEqual(['SO-MG1']);

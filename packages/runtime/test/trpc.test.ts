@@ -2,6 +2,8 @@ import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCallerFactory } from '../src/api/trpc.ts';
+import { signInOverHttp, type HttpSession } from '../src/identity/testing.ts';
+import { createUser, principalFor } from '../src/identity/users.ts';
 import { appRouter, type AppRouter } from '../src/api/routers/_app.ts';
 import { silentLogger } from '../src/log.ts';
 import { createPlatform, type Platform } from '../src/platform.ts';
@@ -11,6 +13,7 @@ import { approveThenPodFlow } from './flows.ts';
 let testDb: TestDatabase;
 let platform: Platform;
 let baseUrl: string;
+let session: HttpSession;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -22,6 +25,17 @@ beforeAll(async () => {
     apiKey: 'wb_trpc_test',
   });
   baseUrl = await platform.listen({ port: 0, host: '127.0.0.1' });
+  await createUser(
+    testDb.db,
+    {
+      username: 'ana',
+      displayName: 'Ana',
+      password: 'a long test passphrase',
+      roles: ['process-owner', 'operator'],
+    },
+    { actor: 'test' },
+  );
+  session = await signInOverHttp(baseUrl, 'ana', 'a long test passphrase');
 });
 afterAll(async () => {
   await platform.close();
@@ -35,6 +49,8 @@ function caller() {
     version: 'test',
     registry: platform.registry,
     actor: 'ana',
+    principal: principalFor('ana', ['process-owner', 'operator']),
+    csrfOk: true,
   });
 }
 
@@ -113,7 +129,9 @@ describe('flows over createCaller', () => {
 
 describe('tRPC over HTTP', () => {
   const client = () =>
-    createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${baseUrl}/trpc` })] });
+    createTRPCClient<AppRouter>({
+      links: [httpBatchLink({ url: `${baseUrl}/trpc`, headers: () => session.headers })],
+    });
 
   it('answers health and drives a task to completion', async () => {
     const api = client();

@@ -5,9 +5,20 @@
 import { TRPCClientError, createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { Problem } from '@waybill/shared';
 import type { AppRouter } from '@waybill/runtime';
+import { announceSignedOut, csrfHeaders } from '../auth/session.ts';
+
+/** Every call carries the session cookie and the CSRF header; a 401 means the session ended. */
+const session = {
+  headers: csrfHeaders,
+  fetch: async (url: URL | RequestInfo, init?: RequestInit): Promise<Response> => {
+    const response = await fetch(url, { ...init, credentials: 'same-origin' });
+    if (response.status === 401) announceSignedOut();
+    return response;
+  },
+};
 
 export const api = createTRPCClient<AppRouter>({
-  links: [httpBatchLink({ url: '/trpc' })],
+  links: [httpBatchLink({ url: '/trpc', ...session })],
 });
 
 export type FlowSummary = Awaited<ReturnType<typeof api.flows.list.query>>[number];

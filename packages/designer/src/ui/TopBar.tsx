@@ -1,4 +1,5 @@
 import type { ReactElement, ReactNode } from 'react';
+import { UserMenu } from '../auth/UserMenu.tsx';
 
 /** The application bar: brand, where the user is, and the page's actions. */
 export function TopBar({
@@ -21,7 +22,10 @@ export function TopBar({
           {crumbs}
         </nav>
       )}
-      <div className="topbar__actions">{children}</div>
+      <div className="topbar__actions">
+        {children}
+        <UserMenu />
+      </div>
     </header>
   );
 }

@@ -8,6 +8,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Connection } from '../db/connect.ts';
 import { engineMetrics } from '../engine/metrics.ts';
 import { queueDepths } from '../engine/stats.ts';
+import { authRoutes } from '../identity/http.ts';
 import type { Logger } from '../log.ts';
 import { addDatabaseCollectors, createApiMetrics, type ApiMetrics } from './api-metrics.ts';
 import { eventsRoute } from './events.route.ts';
@@ -67,6 +68,7 @@ function requestIdOf(header: string | string[] | undefined): string {
 }
 
 const routesByApp = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+const allRoutesByApp = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
 
 /**
  * The routes an app registered under `/api/v1` (methods upper-case, fastify paths like
@@ -78,6 +80,18 @@ const routesByApp = new WeakMap<FastifyInstance, { method: string; url: string }
  */
 export function apiRoutesOf(app: FastifyInstance): { method: string; url: string }[] {
   return [...(routesByApp.get(app) ?? [])];
+}
+
+/**
+ * Every route the app registered (methods upper-case, HEAD left out); the authorization test
+ * checks each has a rule.
+ *
+ * ```ts
+ * allRoutesOf(app); // [{ method: 'GET', url: '/healthz' }, { method: 'POST', url: '/auth/sign-in' }, …]
+ * ```
+ */
+export function allRoutesOf(app: FastifyInstance): { method: string; url: string }[] {
+  return [...(allRoutesByApp.get(app) ?? [])];
 }
 
 /**
@@ -109,11 +123,16 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   });
 
   const routes: { method: string; url: string }[] = [];
+  const allRoutes: { method: string; url: string }[] = [];
   routesByApp.set(app, routes);
+  allRoutesByApp.set(app, allRoutes);
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/v1')) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url });
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      allRoutes.push({ method, url: route.url });
+      if (route.url.startsWith('/api/v1')) routes.push({ method, url: route.url });
+    }
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -193,6 +212,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   instancesRoute(app, { auth });
   incidentsRoute(app, { auth });
   intelligenceRoute(app, { auth });
+  // Sign-in, sign-out and the session of the designer's users.
+  await authRoutes(app, { db });
   for (const plugin of options.plugins ?? []) await plugin(app);
 
   if (options.designerDir) {

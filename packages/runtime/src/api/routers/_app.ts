@@ -8,6 +8,8 @@
  * @module
  */
 import { publicProcedure, router } from '../trpc.ts';
+import { adminRouter } from './admin.router.ts';
+import { authRouter } from './auth.router.ts';
 import { connectorsRouter } from './connectors.router.ts';
 import { flowsRouter } from './flows.router.ts';
 import { incidentsRouter } from './incidents.router.ts';
@@ -31,6 +33,8 @@ export const appRouter = router({
   overlay: overlayRouter,
   templates: templatesRouter,
   intelligence: intelligenceRouter,
+  auth: authRouter,
+  admin: adminRouter,
 });
 
 /** The type the designer's tRPC client is built from. */

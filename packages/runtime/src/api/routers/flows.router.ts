@@ -9,14 +9,14 @@ import {
   publishFlow,
   saveDraft,
 } from '../../engine/flows.ts';
-import { publicProcedure, router } from '../trpc.ts';
+import { requires, router } from '../trpc.ts';
 
 export const flowsRouter = router({
-  list: publicProcedure.query(({ ctx }) => listFlows(ctx.db)),
-  get: publicProcedure
+  list: requires('flows:read').query(({ ctx }) => listFlows(ctx.db)),
+  get: requires('flows:read')
     .input(z.object({ key: z.string().min(1) }))
     .query(({ ctx, input }) => getFlow(ctx.db, input.key, { catalogue: ctx.registry.catalogue() })),
-  create: publicProcedure
+  create: requires('flows:edit')
     .input(
       z.object({
         key: flowKeySchema,
@@ -25,7 +25,7 @@ export const flowsRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => createFlow(ctx.db, { ...input, actor: ctx.actor })),
-  saveDraft: publicProcedure
+  saveDraft: requires('flows:edit')
     .input(z.object({ key: z.string().min(1), definition: z.unknown() }))
     .mutation(({ ctx, input }) =>
       saveDraft(ctx.db, input.key, input.definition, {
@@ -33,12 +33,12 @@ export const flowsRouter = router({
         actor: ctx.actor,
       }),
     ),
-  validate: publicProcedure
+  validate: requires('flows:read')
     .input(z.object({ definition: z.unknown() }))
     .query(({ ctx, input }) =>
       validate(input.definition, { connectors: ctx.registry.catalogue() }),
     ),
-  publish: publicProcedure
+  publish: requires('flows:publish')
     .input(z.object({ key: z.string().min(1), note: z.string().max(2000).optional() }))
     .mutation(async ({ ctx, input }) => {
       const { version } = await publishFlow(ctx.db, input.key, {
@@ -48,7 +48,7 @@ export const flowsRouter = router({
       });
       return { version };
     }),
-  getVersion: publicProcedure
+  getVersion: requires('flows:read')
     .input(z.object({ key: z.string().min(1), version: z.number().int().min(1) }))
     .query(({ ctx, input }) => getFlowVersion(ctx.db, input.key, input.version)),
 });

@@ -12,18 +12,21 @@ import {
   incidentResolveBodySchema,
   incidentRetryBodySchema,
 } from '../api.schema.ts';
-import { publicProcedure, router } from '../trpc.ts';
+import { requires, router } from '../trpc.ts';
 
 export const incidentsRouter = router({
-  list: publicProcedure
+  list: requires('incidents:read')
     .input(incidentListQuerySchema.optional())
     .query(({ ctx, input }) => listIncidents(ctx.db, input ?? {})),
-  get: publicProcedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
-    const incident = await getIncident(ctx.db, input.id);
-    if (!incident) throw new TRPCError({ code: 'NOT_FOUND', message: `No incident ${input.id}.` });
-    return incident;
-  }),
-  retry: publicProcedure
+  get: requires('incidents:read')
+    .input(z.object({ id: z.string().min(1) }))
+    .query(async ({ ctx, input }) => {
+      const incident = await getIncident(ctx.db, input.id);
+      if (!incident)
+        throw new TRPCError({ code: 'NOT_FOUND', message: `No incident ${input.id}.` });
+      return incident;
+    }),
+  retry: requires('incidents:act')
     .input(incidentRetryBodySchema.extend({ id: z.string().min(1) }))
     .mutation(({ ctx, input }) =>
       retryIncident(ctx.db, input.id, {
@@ -31,7 +34,7 @@ export const incidentsRouter = router({
         ...(input.note ? { note: input.note } : {}),
       }),
     ),
-  resolve: publicProcedure
+  resolve: requires('incidents:act')
     .input(z.object({ id: z.string().min(1), resolution: incidentResolveBodySchema }))
     .mutation(({ ctx, input }) => {
       const { note, ...resolution } = input.resolution;

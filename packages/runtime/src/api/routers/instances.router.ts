@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { migrateInstances } from '../../engine/migrate-instances.ts';
 import { getInstanceView, listInstances } from '../../engine/queries.ts';
 import { migrateInstancesBodySchema } from '../api.schema.ts';
-import { publicProcedure, router } from '../trpc.ts';
+import { requires, router } from '../trpc.ts';
 
 export const instancesRouter = router({
-  list: publicProcedure
+  list: requires('instances:read')
     .input(
       z
         .object({
@@ -19,13 +19,15 @@ export const instancesRouter = router({
         .optional(),
     )
     .query(({ ctx, input }) => listInstances(ctx.db, { ...input, limit: input?.limit ?? 50 })),
-  get: publicProcedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
-    const view = await getInstanceView(ctx.db, input.id);
-    if (!view) throw new TRPCError({ code: 'NOT_FOUND', message: `No instance ${input.id}.` });
-    return view;
-  }),
+  get: requires('instances:read')
+    .input(z.object({ id: z.string().min(1) }))
+    .query(async ({ ctx, input }) => {
+      const view = await getInstanceView(ctx.db, input.id);
+      if (!view) throw new TRPCError({ code: 'NOT_FOUND', message: `No instance ${input.id}.` });
+      return view;
+    }),
   /** Moves running instances to another version (validated first; `dryRun` only reports). */
-  migrate: publicProcedure
+  migrate: requires('instances:migrate')
     .input(migrateInstancesBodySchema)
     .mutation(({ ctx, input }) => migrateInstances(ctx.db, { ...input, actor: ctx.actor })),
 });

@@ -7,13 +7,13 @@ import { z } from 'zod';
 import { figureCsv, intelligenceFigures } from '../../intelligence/csv.ts';
 import { intelligenceReport } from '../../intelligence/figures.ts';
 import { intelligenceFiltersSchema } from '../../intelligence/filters.ts';
-import { publicProcedure, router } from '../trpc.ts';
+import { requires, router } from '../trpc.ts';
 
 export const intelligenceRouter = router({
-  report: publicProcedure
+  report: requires('instances:read')
     .input(intelligenceFiltersSchema.optional())
     .query(({ ctx, input }) => intelligenceReport(ctx.db, input ?? {})),
-  csv: publicProcedure
+  csv: requires('instances:read')
     .input(
       z.object({
         figure: z.enum(intelligenceFigures),
@@ -25,7 +25,7 @@ export const intelligenceRouter = router({
       csv: figureCsv(await intelligenceReport(ctx.db, input.filters ?? {}), input.figure),
     })),
   /** The values the filters offer: business units, warehouses and flows seen so far. */
-  dimensions: publicProcedure.query(async ({ ctx }) => {
+  dimensions: requires('instances:read').query(async ({ ctx }) => {
     const values = async (query: ReturnType<typeof sql<{ v: string | null }>>): Promise<string[]> =>
       (await query.execute(ctx.db)).rows.flatMap((r) => (r.v ? [r.v] : []));
     const [businessUnits, warehouses, flowKeys] = await Promise.all([

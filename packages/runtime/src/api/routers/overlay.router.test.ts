@@ -4,6 +4,7 @@ import { silentLogger } from '../../log.ts';
 import { createPlatform, type Platform } from '../../platform.ts';
 import { createTestDatabase, type TestDatabase } from '../../testing.ts';
 import { createCallerFactory } from '../trpc.ts';
+import { principalFor } from '../../identity/users.ts';
 import { appRouter } from './_app.ts';
 
 let testDb: TestDatabase;
@@ -34,6 +35,8 @@ function caller() {
     version: 'test',
     registry: platform.registry,
     actor: 'ana',
+    principal: principalFor('ana', ['process-owner', 'operator']),
+    csrfOk: true,
   });
 }
 

@@ -5,7 +5,7 @@
 import { sql, type ColumnType, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/schema.ts';
-import { publicProcedure, router } from '../trpc.ts';
+import { requires, router } from '../trpc.ts';
 
 /** Per-node figures for the live overlay. */
 export interface NodeStats {
@@ -89,50 +89,52 @@ const flowInput = z.object({
 });
 
 export const overlayRouter = router({
-  nodeStats: publicProcedure.input(flowInput).query(async ({ ctx, input }) => {
-    let instances = ctx.db
-      .selectFrom('instances')
-      .select(['id', 'status', 'current_nodes'])
-      .where('flow_key', '=', input.flowKey);
-    if (input.version !== undefined)
-      instances = instances.where('flow_version', '=', input.version);
-    const rows = await instances.execute();
-    const waiting = new Map<string, number>();
-    for (const row of rows) {
-      if (row.status !== 'running') continue;
-      for (const node of stringList(row.current_nodes))
-        waiting.set(node, (waiting.get(node) ?? 0) + 1);
-    }
-    const ids = rows.map((r) => r.id);
-    const audit =
-      ids.length === 0
-        ? []
-        : await ctx.db
-            .selectFrom('audit_log')
-            .select(['instance_id', 'at', 'to_nodes'])
-            .where('instance_id', 'in', ids)
-            .where('to_nodes', 'is not', null)
-            .orderBy('instance_id')
-            .orderBy('id')
-            .execute();
-    const stays = staysOf(audit, Date.now());
-    const nodes = new Set([...waiting.keys(), ...stays.keys()]);
-    const stats: NodeStats[] = [...nodes].sort().map((nodeId) => {
-      const list = stays.get(nodeId) ?? [];
-      const total = list.reduce((sum, ms) => sum + ms, 0);
-      return {
-        nodeId,
-        waiting: waiting.get(nodeId) ?? 0,
-        visits: list.length,
-        avgMs: list.length > 0 ? Math.round(total / list.length) : 0,
-        maxMs: list.length > 0 ? Math.max(...list) : 0,
-      };
-    });
-    return { instances: rows.length, nodes: stats };
-  }),
+  nodeStats: requires('instances:read')
+    .input(flowInput)
+    .query(async ({ ctx, input }) => {
+      let instances = ctx.db
+        .selectFrom('instances')
+        .select(['id', 'status', 'current_nodes'])
+        .where('flow_key', '=', input.flowKey);
+      if (input.version !== undefined)
+        instances = instances.where('flow_version', '=', input.version);
+      const rows = await instances.execute();
+      const waiting = new Map<string, number>();
+      for (const row of rows) {
+        if (row.status !== 'running') continue;
+        for (const node of stringList(row.current_nodes))
+          waiting.set(node, (waiting.get(node) ?? 0) + 1);
+      }
+      const ids = rows.map((r) => r.id);
+      const audit =
+        ids.length === 0
+          ? []
+          : await ctx.db
+              .selectFrom('audit_log')
+              .select(['instance_id', 'at', 'to_nodes'])
+              .where('instance_id', 'in', ids)
+              .where('to_nodes', 'is not', null)
+              .orderBy('instance_id')
+              .orderBy('id')
+              .execute();
+      const stays = staysOf(audit, Date.now());
+      const nodes = new Set([...waiting.keys(), ...stays.keys()]);
+      const stats: NodeStats[] = [...nodes].sort().map((nodeId) => {
+        const list = stays.get(nodeId) ?? [];
+        const total = list.reduce((sum, ms) => sum + ms, 0);
+        return {
+          nodeId,
+          waiting: waiting.get(nodeId) ?? 0,
+          visits: list.length,
+          avgMs: list.length > 0 ? Math.round(total / list.length) : 0,
+          maxMs: list.length > 0 ? Math.max(...list) : 0,
+        };
+      });
+      return { instances: rows.length, nodes: stats };
+    }),
 
   /** Running instances waiting at one node, longest-waiting first. */
-  instancesAt: publicProcedure
+  instancesAt: requires('instances:read')
     .input(flowInput.extend({ nodeId: z.string().min(1) }))
     .query(async ({ ctx, input }) => {
       let query = ctx.db
@@ -154,7 +156,7 @@ export const overlayRouter = router({
     }),
 
   scenarios: router({
-    list: publicProcedure
+    list: requires('flows:read')
       .input(z.object({ flowKey: z.string().min(1) }))
       .query(async ({ ctx, input }) => {
         const db = await scenarios(ctx.db);
@@ -170,7 +172,7 @@ export const overlayRouter = router({
           updatedAt: r.updated_at.toISOString(),
         }));
       }),
-    save: publicProcedure
+    save: requires('flows:edit')
       .input(
         z.object({
           flowKey: z.string().min(1),
@@ -190,7 +192,7 @@ export const overlayRouter = router({
           .execute();
         return { name: input.name };
       }),
-    remove: publicProcedure
+    remove: requires('flows:edit')
       .input(z.object({ flowKey: z.string().min(1), name: z.string().min(1) }))
       .mutation(async ({ ctx, input }) => {
         const db = await scenarios(ctx.db);

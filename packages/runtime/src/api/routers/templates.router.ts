@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { deployFlow } from '../../engine/flows.ts';
 import { recordBusinessUnit } from '../../intelligence/business-units.ts';
 import { listTemplates, loadTemplate, withParameters } from '../../templates.ts';
-import { publicProcedure, router } from '../trpc.ts';
+import { requires, router } from '../trpc.ts';
 
 /** The first paragraph of a README after its title. */
 function summaryOf(readme: string): string {
@@ -81,7 +81,7 @@ export const businessUnitSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'use letters, digits and hyphens (e.g. east or BU-2)');
 
 export const templatesRouter = router({
-  list: publicProcedure.query(async ({ ctx }) => {
+  list: requires('flows:read').query(async ({ ctx }) => {
     const deployed = await ctx.db.selectFrom('flows').select(['key', 'business_unit']).execute();
     return listTemplates().map((name) => {
       const { definition, readme } = loadTemplate(name);
@@ -106,7 +106,7 @@ export const templatesRouter = router({
       };
     });
   }),
-  deploy: publicProcedure
+  deploy: requires('flows:publish')
     .input(
       z.object({
         name: z.string().min(1),
