@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerApiKey } from '../api/api-keys.ts';
+import { createHttpApp } from '../api/app.ts';
+import { silentLogger } from '../log.ts';
 import { jsonb } from '../db/schema.ts';
 import { createTestDatabase, type TestDatabase } from '../testing.ts';
 import { figureCsv } from './csv.ts';
@@ -258,5 +261,43 @@ describe('process intelligence', () => {
     // Four values in the first bucket (0–5 min]: the median sits half-way.
     expect(histogramQuantile([4], [0], 0.5)).toBe(150_000);
     expect(histogramQuantile([], [], 0.5)).toBeNull();
+  });
+
+  it('answers the same figures over HTTP, as JSON and CSV, to a key that may read instances', async () => {
+    await registerApiKey(testDb.db, {
+      key: 'wb_intel_reader_key_01',
+      name: 'bi',
+      scopes: ['instances:read'],
+    });
+    await registerApiKey(testDb.db, {
+      key: 'wb_intel_writer_key_01',
+      name: 'erp',
+      scopes: ['events:write'],
+    });
+    const app = await createHttpApp({
+      connection: testDb.connection,
+      logger: silentLogger,
+      version: 'test',
+    });
+    try {
+      const get = (url: string, key = 'wb_intel_reader_key_01') =>
+        app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+      const json = await get('/api/v1/intelligence?from=2026-11-01&to=2026-11-20&warehouse=DAL-1');
+      expect(json.statusCode).toBe(200);
+      expect(json.json()).toMatchObject({ kpis: { started: 2, completed: 2, touchlessRate: 0.5 } });
+      const csv = await get('/api/v1/intelligence/export/categories?from=2026-11-01&to=2026-11-20');
+      expect(csv.statusCode).toBe(200);
+      expect(csv.headers['content-type']).toContain('text/csv');
+      expect(csv.body.split('\r\n')[0]).toBe(
+        'category,label,opened,resolved,sla_tracked,sla_met,sla_compliance_pct,avg_time_to_resolve_h',
+      );
+      const bad = await get('/api/v1/intelligence?from=2026-13-45');
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toMatchObject({ fieldErrors: [{ path: 'from' }] });
+      expect((await get('/api/v1/intelligence/export/nothing')).statusCode).toBe(404);
+      expect((await get('/api/v1/intelligence', 'wb_intel_writer_key_01')).statusCode).toBe(403);
+    } finally {
+      await app.close();
+    }
   });
 });
