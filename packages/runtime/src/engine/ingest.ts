@@ -85,6 +85,7 @@ export async function ingestEvent(
 export async function ingestEvents(
   db: Kysely<Database>,
   submissions: readonly EventSubmission[],
+  options: { wakeWorkers?: boolean } = {},
 ): Promise<IngestResult[]> {
   if (submissions.length === 0) return [];
   const hashes = submissions.map((s) => requestHashOf(s.event));
@@ -131,7 +132,8 @@ export async function ingestEvents(
     }
     return byKey;
   });
-  if ([...stored.values()].some((row) => row.inserted)) await wakeWorkers(db, 'event');
+  if ((options.wakeWorkers ?? true) && [...stored.values()].some((row) => row.inserted))
+    await wakeWorkers(db, 'event');
   return submissions.map((s, index): IngestResult => {
     const row = stored.get(s.idempotencyKey);
     if (!row) throw new Error(`Idempotency-Key ${s.idempotencyKey}: neither stored nor found`);
@@ -196,6 +198,7 @@ export class IngestCommitter {
   #busy = false;
   #closed = false;
   #idle: (() => void)[] = [];
+  readonly #notifying = new Set<Promise<void>>();
 
   constructor(db: Kysely<Database>, options: IngestCommitterOptions = {}) {
     this.#db = db;
@@ -220,8 +223,17 @@ export class IngestCommitter {
   /** Commits everything queued, then refuses new events with {@link IngestClosedError}. */
   async close(): Promise<void> {
     this.#closed = true;
-    if (!this.#busy) return;
-    await new Promise<void>((resolve) => this.#idle.push(resolve));
+    if (this.#busy) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    await Promise.all(this.#notifying);
+  }
+
+  /**
+   * Wakes the workers after a commit without holding up the answers or the next commit: the
+   * events are durable already, and a lost wake-up only waits for the workers' next poll.
+   */
+  #wake(): void {
+    const sent = wakeWorkers(this.#db, 'event').finally(() => this.#notifying.delete(sent));
+    this.#notifying.add(sent);
   }
 
   async #drain(): Promise<void> {
@@ -238,9 +250,11 @@ export class IngestCommitter {
       const results = await ingestEvents(
         this.#db,
         batch.map((p) => p.submission),
+        { wakeWorkers: false },
       );
       this.#onCommit?.(batch.length);
       batch.forEach((p, i) => p.resolve(results[i]!));
+      if (results.some((r) => r.outcome === 'accepted')) this.#wake();
       return;
     } catch (error) {
       if (batch.length === 1) {
