@@ -5,7 +5,7 @@
  * same idempotent path as `POST /api/v1/events`). Polling cursors are kept in the database.
  * @module
  */
-import { activateTrigger, ConnectorError } from '@waybill/connectors-sdk';
+import { activateTrigger, ConnectorError, isConnectorError } from '@waybill/connectors-sdk';
 import type {
   AnyConnector,
   ConnectorLogger,
@@ -37,6 +37,11 @@ export interface ActiveTrigger {
   url: string | null;
 }
 
+interface RunningTrigger {
+  instance: TriggerInstance;
+  info: ActiveTrigger;
+}
+
 /**
  * Runs the triggers of a platform.
  *
@@ -53,7 +58,8 @@ export class TriggerHost {
   readonly #registry: ConnectorRegistry;
   readonly #logger: Logger;
   readonly #handlers = new Map<string, (request: WebhookRequest) => Promise<WebhookResponse>>();
-  readonly #running = new Map<string, { instance: TriggerInstance; info: ActiveTrigger }[]>();
+  readonly #running = new Map<string, RunningTrigger[]>();
+  readonly #restarts = new Map<string, NodeJS.Timeout>();
   #baseUrl: string | null = null;
 
   constructor(options: { db: Kysely<Database>; registry: ConnectorRegistry; logger: Logger }) {
@@ -102,8 +108,9 @@ export class TriggerHost {
 
   /**
    * (Re)starts the named triggers of a connector with `config` (decrypted); the connector's
-   * triggers running before are stopped first. A trigger that fails to start is logged and left
-   * off; the others still start. Returns the triggers that run.
+   * triggers running before are stopped first. A trigger that fails to start is logged and, when
+   * the failure may pass (the system is down), started again later with backoff (1 s doubling
+   * up to a minute); the others start at once. Returns the triggers that run now.
    */
   async activate(
     connectorId: string,
@@ -116,43 +123,16 @@ export class TriggerHost {
       this.#logger.error('triggers not started: connector not registered', { connectorId });
       return [];
     }
-    const started: { instance: TriggerInstance; info: ActiveTrigger }[] = [];
-    for (const name of triggers) {
-      const trigger = Object.hasOwn(connector.triggers, name)
-        ? connector.triggers[name]
-        : undefined;
-      const mounted: string[] = [];
-      try {
-        const instance = await activateTrigger(connector, name, {
-          config,
-          sink: this.#sink(),
-          logger: this.#connectorLogger(connectorId, name),
-          state: this.#state(`${connectorId}.${name}`),
-          webhookHost: this.#webhookHost(mounted),
-        });
-        const info: ActiveTrigger = {
-          connectorId,
-          trigger: name,
-          kind: trigger?.kind ?? 'webhook',
-          url: mounted[0] ?? null,
-        };
-        started.push({ instance, info });
-        this.#logger.info('trigger activated', { ...info });
-      } catch (error) {
-        for (const path of mounted) this.#handlers.delete(path);
-        this.#logger.error('trigger could not be activated', {
-          connectorId,
-          trigger: name,
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
-    }
-    this.#running.set(connectorId, started);
-    return started.map((s) => ({ ...s.info }));
+    const running: RunningTrigger[] = [];
+    this.#running.set(connectorId, running);
+    await this.#startAll(connector, config, triggers, { running, attempt: 1 });
+    return running.map((r) => ({ ...r.info }));
   }
 
-  /** Stops a connector's triggers. */
+  /** Stops a connector's triggers (and its pending restarts). */
   async deactivate(connectorId: string): Promise<void> {
+    clearTimeout(this.#restarts.get(connectorId));
+    this.#restarts.delete(connectorId);
     const running = this.#running.get(connectorId) ?? [];
     this.#running.delete(connectorId);
     await Promise.all(
@@ -160,6 +140,79 @@ export class TriggerHost {
         await r.instance.deactivate();
       }),
     );
+  }
+
+  async #startAll(
+    connector: AnyConnector,
+    config: Record<string, unknown>,
+    names: readonly string[],
+    round: { running: RunningTrigger[]; attempt: number },
+  ): Promise<void> {
+    const retry: string[] = [];
+    for (const name of names) {
+      const started = await this.#startOne(connector, name, config);
+      if ('error' in started) {
+        if (started.retryable) retry.push(name);
+        continue;
+      }
+      // Deactivated (or re-activated) meanwhile: this round's trigger must not keep running.
+      if (this.#running.get(connector.id) !== round.running) {
+        await started.instance.deactivate();
+        return;
+      }
+      round.running.push(started);
+    }
+    if (retry.length === 0 || this.#running.get(connector.id) !== round.running) return;
+    const delayMs = Math.min(60_000, 1_000 * 2 ** (round.attempt - 1));
+    this.#logger.warn('triggers will be activated again', {
+      connectorId: connector.id,
+      triggers: retry,
+      delayMs,
+    });
+    const timer = setTimeout(() => {
+      this.#restarts.delete(connector.id);
+      void this.#startAll(connector, config, retry, { ...round, attempt: round.attempt + 1 });
+    }, delayMs);
+    timer.unref();
+    this.#restarts.set(connector.id, timer);
+  }
+
+  async #startOne(
+    connector: AnyConnector,
+    name: string,
+    config: Record<string, unknown>,
+  ): Promise<RunningTrigger | { error: string; retryable: boolean }> {
+    const trigger = Object.hasOwn(connector.triggers, name) ? connector.triggers[name] : undefined;
+    const mounted: string[] = [];
+    try {
+      const instance = await activateTrigger(connector, name, {
+        config,
+        sink: this.#sink(),
+        logger: this.#connectorLogger(connector.id, name),
+        state: this.#state(`${connector.id}.${name}`),
+        webhookHost: this.#webhookHost(mounted),
+      });
+      const info: ActiveTrigger = {
+        connectorId: connector.id,
+        trigger: name,
+        kind: trigger?.kind ?? 'webhook',
+        url: mounted[0] ?? null,
+      };
+      this.#logger.info('trigger activated', { ...info });
+      return { instance, info };
+    } catch (error) {
+      for (const path of mounted) this.#handlers.delete(path);
+      const message = error instanceof Error ? error.message : String(error);
+      // A bad config or a missing folder setting stays wrong until the config is saved again.
+      const retryable = isConnectorError(error) ? error.retryable : true;
+      this.#logger.error('trigger could not be activated', {
+        connectorId: connector.id,
+        trigger: name,
+        error: message,
+        retryable,
+      });
+      return { error: message, retryable };
+    }
   }
 
   /** Stops every trigger (platform shutdown). */
