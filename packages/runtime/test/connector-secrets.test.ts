@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../src/api/routers/_app.ts';
+import { signInOverHttp, type HttpSession } from '../src/identity/testing.ts';
+import { createUser } from '../src/identity/users.ts';
 import { ConnectorConfigStore, SECRET_MASK } from '../src/connectors/config-store.ts';
 import { createConnectorService } from '../src/connectors/connector-service.ts';
 import {
@@ -28,6 +30,8 @@ const WEBHOOK_SECRET = 'whsec-wms-0c8d4b1a';
 let testDb: TestDatabase;
 let platform: Platform;
 let baseUrl: string;
+/** An operator: holds `connectors:manage`. */
+let session: HttpSession;
 const lines: string[] = [];
 
 beforeAll(async () => {
@@ -40,6 +44,17 @@ beforeAll(async () => {
     apiKey: 'wb_secrets_test',
   });
   baseUrl = await platform.listen({ port: 0, host: '127.0.0.1' });
+  await createUser(
+    testDb.db,
+    {
+      username: 'ops',
+      displayName: 'Ops',
+      password: 'a long test passphrase',
+      roles: ['operator'],
+    },
+    { actor: 'test' },
+  );
+  session = await signInOverHttp(baseUrl, 'ops', 'a long test passphrase');
 });
 afterAll(async () => {
   await platform.close();
@@ -47,7 +62,9 @@ afterAll(async () => {
 });
 
 const client = () =>
-  createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${baseUrl}/trpc` })] });
+  createTRPCClient<AppRouter>({
+    links: [httpBatchLink({ url: `${baseUrl}/trpc`, headers: () => session.headers })],
+  });
 
 describe('connector configs over the API', () => {
   it('stores secret fields encrypted and returns them masked', async () => {
