@@ -7,13 +7,21 @@ import type { ReactElement } from 'react';
 import { AuthGate } from './auth/AuthGate.tsx';
 import { FlowEditorPage } from './flows/FlowEditorPage.tsx';
 import { FlowListPage } from './flows/FlowListPage.tsx';
+import { GalleryPage } from './gallery/GalleryPage.tsx';
+import { IntelligencePage } from './intelligence/IntelligencePage.tsx';
 
-type Route = { page: 'list' } | { page: 'flow'; key: string };
+type Route =
+  | { page: 'list' }
+  | { page: 'flow'; key: string }
+  | { page: 'gallery' }
+  | { page: 'intelligence'; hash: string };
 
 /** Reads a route from a hash like `#/flows/billing-readiness`. */
 export function parseRoute(hash: string): Route {
   const match = /^#\/flows\/([^/?#]+)/.exec(hash);
   if (match?.[1]) return { page: 'flow', key: decodeURIComponent(match[1]) };
+  if (/^#\/gallery\b/.test(hash)) return { page: 'gallery' };
+  if (/^#\/intelligence\b/.test(hash)) return { page: 'intelligence', hash };
   return { page: 'list' };
 }
 
@@ -34,6 +42,10 @@ export function App(): ReactElement {
     <AuthGate>
       {route.page === 'flow' ? (
         <FlowEditorPage flowKey={route.key} />
+      ) : route.page === 'gallery' ? (
+        <GalleryPage />
+      ) : route.page === 'intelligence' ? (
+        <IntelligencePage hash={route.hash} />
       ) : (
         <FlowListPage onOpen={open} />
       )}
