@@ -241,6 +241,21 @@ async function runOnce(): Promise<void> {
       from audit_log a join events e on e.id::text = coalesce(a.details->'cause'->>'eventId', '')
       where a.kind in ('started', 'transition', 'completed')
     ) t`.execute(db);
+  // By event type: an event that arrives while its instance waits for a connector call is
+  // applied after that call's result, so its latency includes the call.
+  const byType = await sql<{ type: string; n: number; p50: number; p99: number }>`
+    select e.type, count(*)::int as n,
+           percentile_cont(0.5) within group (order by extract(epoch from (a.at - e.received_at)) * 1000) as p50,
+           percentile_cont(0.99) within group (order by extract(epoch from (a.at - e.received_at)) * 1000) as p99
+    from audit_log a join events e on e.id::text = coalesce(a.details->'cause'->>'eventId', '')
+    where a.kind in ('started', 'transition', 'completed')
+    group by e.type order by e.type`.execute(db);
+  log(
+    '  latency by event type: ' +
+      byType.rows
+        .map((r) => `${r.type} p50 ${round(Number(r.p50))} ms, p99 ${round(Number(r.p99))} ms`)
+        .join('; '),
+  );
   const exactlyOnce = !timedOut && (await checkExactlyOnce(db, invoices, erp.invoices()));
   const raw = databaseUrl ? await rawCommitRate(url, workers, Number(values['raw-seconds'])) : null;
 
