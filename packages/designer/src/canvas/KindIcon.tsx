@@ -32,6 +32,33 @@ function paths(kind: FlowNodeType | 'flow'): ReactElement {
           <path d="M3.8 17.2c.9-3.3 3.3-5.1 6.2-5.1s5.3 1.8 6.2 5.1" />
         </>
       );
+    case 'parallel':
+      return (
+        <>
+          <path d="M10 2.5l7.5 7.5-7.5 7.5L2.5 10z" />
+          <path d="M10 6.5v7M6.5 10h7" />
+        </>
+      );
+    case 'subflow':
+      return (
+        <>
+          <rect x="2.5" y="4" width="15" height="12" rx="2" />
+          <path d="M7 10h6M10.5 7.5L13 10l-2.5 2.5" />
+        </>
+      );
+    case 'exception':
+      return (
+        <>
+          <path d="M10 3l7.8 13.5H2.2z" />
+          <path d="M10 8.2v3.6M10 14.2v.1" />
+        </>
+      );
+    case 'classify':
+      return (
+        <>
+          <path d="M3 4.5h14l-5.3 6.2v4.8l-3.4 1.5v-6.3z" />
+        </>
+      );
     case 'end':
       return <rect x="5" y="5" width="10" height="10" rx="1.8" fill="currentColor" />;
     case 'flow':

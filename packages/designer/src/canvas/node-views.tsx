@@ -107,5 +107,9 @@ export const nodeTypes = {
   waitForEvent: Card,
   timer: Card,
   humanTask: Card,
+  parallel: Card,
+  subflow: Card,
+  exception: Card,
+  classify: Card,
   end: Card,
 } satisfies Record<FlowNodeType, unknown> & NodeTypes;

@@ -15,6 +15,7 @@ import { ExpressionEditor } from '../editor/ExpressionEditor.tsx';
 import { KindIcon } from '../canvas/KindIcon.tsx';
 import { kindInfo } from '../model/node-kinds.ts';
 import { ConnectorCallForm } from './ConnectorCallForm.tsx';
+import { ClassifyForm, ExceptionForm, ParallelForm, SubflowForm } from './FlowKindForms.tsx';
 import {
   DurationField,
   FieldShell,
@@ -653,6 +654,27 @@ function KindForm(props: NodeInspectorProps): ReactElement {
           connectors={connectors}
           onChange={onChange}
         />
+      );
+    case 'parallel':
+      return (
+        <ParallelForm node={node} definition={definition} problems={problems} onChange={onChange} />
+      );
+    case 'subflow':
+      return (
+        <SubflowForm node={node} definition={definition} problems={problems} onChange={onChange} />
+      );
+    case 'exception':
+      return (
+        <ExceptionForm
+          node={node}
+          definition={definition}
+          problems={problems}
+          onChange={onChange}
+        />
+      );
+    case 'classify':
+      return (
+        <ClassifyForm node={node} definition={definition} problems={problems} onChange={onChange} />
       );
   }
 }

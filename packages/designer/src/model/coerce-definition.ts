@@ -7,6 +7,8 @@
 import {
   durationSchema,
   eventBindingSchema,
+  exceptionCategories,
+  exceptionSeverities,
   flowNodeSchema,
   formFieldSchema,
   parameterSchema,
@@ -19,6 +21,7 @@ import type {
   Condition,
   Duration,
   EventBinding,
+  ExceptionCategory,
   FlowDefinition,
   FlowEdge,
   FlowNode,
@@ -160,7 +163,58 @@ function lenientNode(raw: Dict): FlowNode | undefined {
         escalation: escalation && after ? { after, toRole: str(escalation.toRole) } : undefined,
       };
     }
+    case 'parallel':
+      return {
+        ...base,
+        type,
+        mode: raw.mode === 'join' ? 'join' : 'split',
+        branches: dicts(raw.branches).map((b) => ({ id: str(b.id), label: optStr(b.label) })),
+        join: optStr(raw.join),
+      };
+    case 'subflow':
+      return {
+        ...base,
+        type,
+        flow: str(raw.flow),
+        version: typeof raw.version === 'number' ? raw.version : undefined,
+        input: valueSources(raw.input),
+        outcomes: list(raw.outcomes).filter((o) => typeof o === 'string'),
+        resultVariable: optStr(raw.resultVariable),
+      };
+    case 'exception': {
+      const severity = exceptionSeverities.find((s) => s === raw.severity);
+      return {
+        ...base,
+        type,
+        category: category(raw.category) ?? 'integrationFailure',
+        severity: severity ?? 'medium',
+        ownerRole: optStr(raw.ownerRole),
+        sla: duration(raw.sla),
+        details: valueSources(raw.details),
+        openTask: raw.openTask !== false,
+        waitForResolution: raw.waitForResolution === true,
+        outcomes: dicts(raw.outcomes).map((o) => ({ id: str(o.id), label: str(o.label) })),
+      };
+    }
+    case 'classify':
+      return {
+        ...base,
+        type,
+        text: str(raw.text),
+        features: valueSources(raw.features),
+        categories: list(raw.categories).flatMap((c) => {
+          const known = category(c);
+          return known ? [known] : [];
+        }),
+        threshold: typeof raw.threshold === 'number' ? raw.threshold : 0.8,
+        reviewRoles: list(raw.reviewRoles).filter((r) => typeof r === 'string'),
+        resultVariable: optStr(raw.resultVariable),
+      };
   }
+}
+
+function category(value: unknown): ExceptionCategory | undefined {
+  return exceptionCategories.find((c) => c === value);
 }
 
 function node(raw: Dict): FlowNode | undefined {

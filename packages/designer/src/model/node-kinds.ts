@@ -54,6 +54,30 @@ export const nodeKinds: readonly NodeKindInfo[] = [
     accent: '#db2777',
   },
   {
+    kind: 'parallel',
+    label: 'Parallel',
+    description: 'Splits into branches that run at once; a join waits for all of them.',
+    accent: '#0d9488',
+  },
+  {
+    kind: 'subflow',
+    label: 'Subflow',
+    description: 'Starts a published flow and waits for its outcome.',
+    accent: '#4f46e5',
+  },
+  {
+    kind: 'exception',
+    label: 'Exception',
+    description: 'Raises a billing exception with its owner role and SLA.',
+    accent: '#ea580c',
+  },
+  {
+    kind: 'classify',
+    label: 'Classify',
+    description: 'AI triage: routes by category when confident, else a person decides.',
+    accent: '#9333ea',
+  },
+  {
     kind: 'end',
     label: 'End',
     description: 'Finishes the instance with an outcome.',
@@ -130,6 +154,49 @@ export function defaultNode(
           { id: 'approve', label: 'Approve' },
           { id: 'reject', label: 'Reject' },
         ],
+      };
+    case 'parallel':
+      return {
+        ...base,
+        type: 'parallel',
+        name: 'In parallel',
+        mode: 'split',
+        branches: [
+          { id: 'a', label: 'Branch A' },
+          { id: 'b', label: 'Branch B' },
+        ],
+      };
+    case 'subflow':
+      return {
+        ...base,
+        type: 'subflow',
+        name: 'Subflow',
+        flow: '',
+        input: {},
+        outcomes: ['completed'],
+      };
+    case 'exception':
+      return {
+        ...base,
+        type: 'exception',
+        name: 'Raise exception',
+        category: 'pricingVariance',
+        severity: 'medium',
+        details: {},
+        openTask: true,
+        waitForResolution: false,
+        outcomes: [{ id: 'resolved', label: 'Resolved' }],
+      };
+    case 'classify':
+      return {
+        ...base,
+        type: 'classify',
+        name: 'Triage',
+        text: '',
+        features: {},
+        categories: ['pricingVariance', 'missingPod'],
+        threshold: 0.8,
+        reviewRoles: ['exceptions'],
       };
   }
 }

@@ -1,5 +1,5 @@
 /** The short text a canvas node shows under its name, and the labels of its exits. */
-import { exitsOf } from '@waybill/shared';
+import { exceptionCategoryInfo, exitsOf } from '@waybill/shared';
 import type { Duration, FlowNode } from '@waybill/shared';
 
 /** `PT48H`, or `params.podWindow` for a duration taken from a parameter. */
@@ -46,6 +46,27 @@ export function summaryOf(node: FlowNode): string[] {
         node.candidateRoles.length > 0 ? `roles: ${node.candidateRoles.join(', ')}` : 'No roles',
         ...(node.dueIn ? [`due in ${formatDuration(node.dueIn)}`] : []),
       ];
+    case 'parallel':
+      return node.mode === 'split'
+        ? [`${node.branches.length} branches`, node.join ? `join: ${node.join}` : 'No join chosen']
+        : ['waits for every branch'];
+    case 'subflow':
+      return node.flow
+        ? [`calls ${node.flow}${node.version === undefined ? '' : ` v${node.version}`}`]
+        : ['No flow chosen'];
+    case 'exception': {
+      const info = exceptionCategoryInfo(node.category);
+      return [
+        info?.label ?? node.category,
+        `owner ${node.ownerRole ?? info?.ownerRole ?? '?'} · SLA ${formatDuration(node.sla) || info?.sla || '?'}`,
+        node.waitForResolution ? 'waits for resolution' : 'flow goes on',
+      ];
+    }
+    case 'classify':
+      return [
+        `${node.categories.length} categories`,
+        `auto at ≥ ${Math.round(node.threshold * 100)}%`,
+      ];
   }
 }
 
@@ -60,6 +81,15 @@ export function exitLabelsOf(node: FlowNode): { id: string; label: string }[] {
       const condition = node.conditions.find((c) => c.id === id);
       return { id, label: condition?.label || id };
     }
+    if (node.type === 'parallel') {
+      const branch = node.branches.find((b) => b.id === id);
+      return { id, label: branch?.label || id };
+    }
+    if (node.type === 'exception') {
+      const outcome = node.outcomes.find((o) => o.id === id);
+      return { id, label: outcome?.label || id };
+    }
+    if (node.type === 'classify') return { id, label: exceptionCategoryInfo(id)?.label ?? id };
     return { id, label: id };
   });
 }

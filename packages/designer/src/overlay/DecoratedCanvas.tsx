@@ -67,6 +67,10 @@ const decoratedTypes = {
   waitForEvent: DecoratedNode,
   timer: DecoratedNode,
   humanTask: DecoratedNode,
+  parallel: DecoratedNode,
+  subflow: DecoratedNode,
+  exception: DecoratedNode,
+  classify: DecoratedNode,
   end: DecoratedNode,
 } satisfies Record<keyof typeof nodeTypes, unknown> & NodeTypes;
 

@@ -65,6 +65,10 @@ function editableOf(step: ScriptStep): Json {
       return step.data;
     case 'timer':
       return null;
+    case 'subflow':
+      return { outcome: step.outcome };
+    case 'classify':
+      return { category: step.category, confidence: step.confidence };
   }
 }
 
@@ -86,6 +90,19 @@ function withEdited(step: ScriptStep, value: Json): ScriptStep {
       return { ...step, data: record };
     case 'timer':
       return step;
+    case 'subflow': {
+      const outcome = record['outcome'];
+      return { ...step, outcome: typeof outcome === 'string' ? outcome : null };
+    }
+    case 'classify': {
+      const { category, confidence } = record;
+      return {
+        ...step,
+        category: typeof category === 'string' ? category : null,
+        confidence:
+          typeof confidence === 'number' ? Math.min(1, Math.max(0, confidence)) : step.confidence,
+      };
+    }
   }
 }
 

@@ -20,6 +20,18 @@ const stepSchema = z.union([
     outcome: z.string(),
     data: z.record(z.string(), json),
   }),
+  z.object({
+    kind: z.literal('subflow'),
+    nodeId: z.string(),
+    status: z.enum(['completed', 'failed']),
+    outcome: z.string().nullable(),
+  }),
+  z.object({
+    kind: z.literal('classify'),
+    nodeId: z.string(),
+    category: z.string().nullable(),
+    confidence: z.number().min(0).max(1),
+  }),
 ]);
 
 export const scenarioSchema: z.ZodType<Scenario> = z.object({

@@ -94,3 +94,79 @@ describe('simulation', () => {
     expect(result.failures).toEqual(['expected outcome invoiced, got billed']);
   });
 });
+
+describe('simulating several active nodes, subflows and classifications', () => {
+  const kinds: FlowDefinition = flowDefinitionSchema.parse({
+    key: 'kinds',
+    name: 'Kinds',
+    trigger: { event: 'order.released', assign: 'order' },
+    variables: [{ name: 'order', type: 'any' }],
+    events: [{ type: 'pod.received' }],
+    nodes: [
+      { id: 'start', type: 'start' },
+      {
+        id: 'fork',
+        type: 'parallel',
+        mode: 'split',
+        join: 'meet',
+        branches: [{ id: 'a' }, { id: 'b' }],
+      },
+      { id: 'awaitPod', type: 'waitForEvent', eventType: 'pod.received' },
+      { id: 'chase', type: 'subflow', flow: 'pod-chase', outcomes: ['received'] },
+      { id: 'meet', type: 'parallel', mode: 'join' },
+      {
+        id: 'triage',
+        type: 'classify',
+        text: 'order.orderNumber',
+        categories: ['pricingVariance', 'missingPod'],
+        threshold: 0.8,
+      },
+      { id: 'pricing', type: 'end', outcome: 'pricing' },
+      { id: 'pod', type: 'end', outcome: 'pod' },
+    ],
+    edges: [
+      { id: 'e1', source: 'start', target: 'fork' },
+      { id: 'e2', source: 'fork', sourceHandle: 'a', target: 'awaitPod' },
+      { id: 'e3', source: 'fork', sourceHandle: 'b', target: 'chase' },
+      { id: 'e4', source: 'awaitPod', target: 'meet' },
+      { id: 'e5', source: 'chase', sourceHandle: 'received', target: 'meet' },
+      { id: 'e6', source: 'meet', target: 'triage' },
+      { id: 'e7', source: 'triage', sourceHandle: 'pricingVariance', target: 'pricing' },
+      { id: 'e8', source: 'triage', sourceHandle: 'missingPod', target: 'pod' },
+    ],
+  });
+
+  it('shows every active branch, and offers the subflow and classifier answers as steps', () => {
+    let sim = startSimulation(kinds, { orderNumber: 'SO-1' });
+    expect([...(sim.frames[0]?.activeNodes ?? [])].sort()).toEqual(['awaitPod', 'chase']);
+    const subflowSteps = nextSteps(kinds, sim).filter((s) => s.kind === 'subflow');
+    expect(subflowSteps.map((s) => (s.kind === 'subflow' ? s.status : ''))).toEqual([
+      'completed',
+      'failed',
+    ]);
+    sim = applyStep(sim, {
+      kind: 'subflow',
+      nodeId: 'chase',
+      status: 'completed',
+      outcome: 'received',
+    });
+    expect([...(sim.frames.at(-1)?.activeNodes ?? [])].sort()).toEqual(['awaitPod', 'meet']);
+    sim = applyStep(sim, { kind: 'event', type: 'pod.received', payload: {} });
+    expect(sim.frames.at(-1)?.activeNodes).toEqual(['triage']);
+    // Below the threshold a person decides: the review task becomes a step.
+    sim = applyStep(sim, {
+      kind: 'classify',
+      nodeId: 'triage',
+      category: 'missingPod',
+      confidence: 0.5,
+    });
+    const review = nextSteps(kinds, sim).filter((s) => s.kind === 'task');
+    expect(review.map((s) => (s.kind === 'task' ? s.outcome : ''))).toEqual([
+      'pricingVariance',
+      'missingPod',
+    ]);
+    sim = applyStep(sim, { kind: 'task', nodeId: 'triage', outcome: 'pricingVariance', data: {} });
+    expect(sim.frames.at(-1)).toMatchObject({ done: true, outcome: 'pricing' });
+    expect(pathTaken(kinds, sim.frames).nodes.has('meet')).toBe(true);
+  });
+});

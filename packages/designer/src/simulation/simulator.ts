@@ -7,6 +7,7 @@
 import { activeNodeIds, canAccept, compile, deliver, startFlow } from '@waybill/shared';
 import type {
   CallConnectorParams,
+  ClassifyParams,
   CreateTaskParams,
   EffectAction,
   FlowDefinition,
@@ -16,6 +17,7 @@ import type {
   FlowStep,
   Json,
   ScheduleTimerParams,
+  StartSubflowParams,
   TypeSpec,
 } from '@waybill/shared';
 
@@ -25,13 +27,19 @@ export type ScriptStep =
   | { kind: 'connector'; nodeId: string; ok: true; output: Json }
   | { kind: 'connector'; nodeId: string; ok: false; error: { code: string; message: string } }
   | { kind: 'timer'; nodeId: string }
-  | { kind: 'task'; nodeId: string; outcome: string; data: Record<string, Json> };
+  | { kind: 'task'; nodeId: string; outcome: string; data: Record<string, Json> }
+  /** The called flow of a subflow node ends (completed with an outcome, or failed). */
+  | { kind: 'subflow'; nodeId: string; status: 'completed' | 'failed'; outcome: string | null }
+  /** The classifier answers a classify node (category null: no trained model). */
+  | { kind: 'classify'; nodeId: string; category: string | null; confidence: number };
 
 /** What the instance waits for from the outside world. */
 export interface Pending {
   effects: CallConnectorParams[];
   timers: ScheduleTimerParams[];
   tasks: CreateTaskParams[];
+  subflows: StartSubflowParams[];
+  classifications: ClassifyParams[];
 }
 
 /** The state after one step. */
@@ -80,7 +88,11 @@ function updatePending(
   effects: readonly EffectAction[],
   event: FlowEvent | null,
 ): Pending {
-  let { effects: calls, timers, tasks } = pending;
+  let { effects: calls, timers, tasks, subflows, classifications } = pending;
+  if (event !== null && 'effectKey' in event) {
+    subflows = subflows.filter((c) => c.effectKey !== event.effectKey);
+    classifications = classifications.filter((c) => c.effectKey !== event.effectKey);
+  }
   if (event?.type === 'waybill.effect.succeeded' || event?.type === 'waybill.effect.failed') {
     const key = 'effectKey' in event ? event.effectKey : '';
     calls = calls.filter((c) => c.effectKey !== key);
@@ -106,11 +118,19 @@ function updatePending(
       case 'waybill.cancelTask':
         tasks = tasks.filter((t) => t.taskKey !== effect.params.taskKey);
         break;
+      case 'waybill.startSubflow':
+        subflows = [...subflows, effect.params];
+        break;
+      case 'waybill.classify':
+        classifications = [...classifications, effect.params];
+        break;
       case 'waybill.enterNode':
+      case 'waybill.raiseException':
+      case 'waybill.recordTriageDecision':
         break;
     }
   }
-  return { effects: calls, timers, tasks };
+  return { effects: calls, timers, tasks, subflows, classifications };
 }
 
 function frameOf(
@@ -157,10 +177,18 @@ export function startSimulation(definition: FlowDefinition, trigger: Json): Simu
   return {
     machine,
     snapshot: result.snapshot,
-    pending: updatePending({ effects: [], timers: [], tasks: [] }, result.effects, null),
+    pending: updatePending(noPending, result.effects, null),
     frames: [frameOf(`Started by ${definition.trigger.event}`, null, result, true)],
   };
 }
+
+const noPending: Pending = {
+  effects: [],
+  timers: [],
+  tasks: [],
+  subflows: [],
+  classifications: [],
+};
 
 /** A person-readable name for a step. */
 export function describeStep(step: ScriptStep): string {
@@ -175,6 +203,14 @@ export function describeStep(step: ScriptStep): string {
       return `${step.nodeId}: timer fires`;
     case 'task':
       return `${step.nodeId}: task completed as ${step.outcome}`;
+    case 'subflow':
+      return step.status === 'completed'
+        ? `${step.nodeId}: called flow ends as ${step.outcome ?? 'completed'}`
+        : `${step.nodeId}: called flow fails`;
+    case 'classify':
+      return step.category === null
+        ? `${step.nodeId}: no trained classifier`
+        : `${step.nodeId}: classified ${step.category} (${Math.round(step.confidence * 100)}%)`;
   }
 }
 
@@ -204,6 +240,29 @@ function eventOf(sim: Simulation, step: ScriptStep): FlowEvent | string {
         outcome: step.outcome,
         data: step.data,
         completedBy: 'simulator',
+      };
+    }
+    case 'subflow': {
+      const call = sim.pending.subflows.find((c) => c.nodeId === step.nodeId);
+      if (!call) return `no called flow is running at ${step.nodeId}`;
+      return {
+        type: 'waybill.subflow.finished',
+        effectKey: call.effectKey,
+        status: step.status,
+        outcome: step.outcome,
+        vars: {},
+        childInstanceId: 'simulated',
+      };
+    }
+    case 'classify': {
+      const ask = sim.pending.classifications.find((c) => c.nodeId === step.nodeId);
+      if (!ask) return `no classification is pending at ${step.nodeId}`;
+      return {
+        type: 'waybill.classified',
+        effectKey: ask.effectKey,
+        category: step.category,
+        confidence: step.confidence,
+        modelVersion: step.category === null ? null : 'simulated',
       };
     }
   }
@@ -320,6 +379,23 @@ export function nextSteps(definition: FlowDefinition, sim: Simulation): ScriptSt
     });
   }
   for (const timer of sim.pending.timers) steps.push({ kind: 'timer', nodeId: timer.nodeId });
+  for (const call of sim.pending.subflows) {
+    const node = definition.nodes.find((n) => n.id === call.nodeId);
+    for (const outcome of node?.type === 'subflow' ? node.outcomes : ['completed'])
+      steps.push({ kind: 'subflow', nodeId: call.nodeId, status: 'completed', outcome });
+    steps.push({ kind: 'subflow', nodeId: call.nodeId, status: 'failed', outcome: null });
+  }
+  for (const ask of sim.pending.classifications) {
+    // A confident answer per category, and an unsure one that goes to a person.
+    for (const category of ask.categories)
+      steps.push({ kind: 'classify', nodeId: ask.nodeId, category, confidence: 0.95 });
+    steps.push({
+      kind: 'classify',
+      nodeId: ask.nodeId,
+      category: ask.categories[0] ?? null,
+      confidence: Math.max(0, ask.threshold - 0.2),
+    });
+  }
   for (const task of sim.pending.tasks)
     for (const outcome of task.outcomes)
       steps.push({ kind: 'task', nodeId: task.nodeId, outcome: outcome.id, data: {} });
