@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadTemplate } from '../../templates.ts';
-import { businessUnitSchema, parseTemplateParameters } from './templates.router.ts';
+import { businessUnitSchema, parseTemplateParameters, summaryOf } from './templates.router.ts';
 
 describe('template deployment parameters', () => {
   const { definition } = loadTemplate('pricing-variance');
@@ -35,5 +35,11 @@ describe('template deployment parameters', () => {
     expect(businessUnitSchema.safeParse('East-2').success).toBe(true);
     expect(businessUnitSchema.safeParse('North America').success).toBe(false);
     expect(businessUnitSchema.safeParse('').success).toBe(false);
+  });
+
+  it('summarises a README by its first paragraph, as plain text', () => {
+    expect(
+      summaryOf('# Pricing variance\n\nRoutes **true** exceptions\nto `pricing`.\n\n## Events\n'),
+    ).toBe('Routes true exceptions to pricing.');
   });
 });

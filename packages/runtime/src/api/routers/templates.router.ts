@@ -10,13 +10,16 @@ import { recordBusinessUnit } from '../../intelligence/business-units.ts';
 import { listTemplates, loadTemplate, withParameters } from '../../templates.ts';
 import { requires, router } from '../trpc.ts';
 
-/** The first paragraph of a README after its title. */
-function summaryOf(readme: string): string {
+/** The first paragraph of a README after its title, as plain text (no Markdown emphasis or code marks). */
+export function summaryOf(readme: string): string {
   const paragraphs = readme
     .split(/\r?\n\s*\r?\n/)
     .map((p) => p.trim())
     .filter((p) => p.length > 0 && !p.startsWith('#') && !p.startsWith('```'));
-  return (paragraphs[0] ?? '').replace(/\s*\r?\n\s*/g, ' ');
+  return (paragraphs[0] ?? '')
+    .replace(/\s*\r?\n\s*/g, ' ')
+    .replace(/\*\*([^*]+)\*\*/g, '$1')
+    .replace(/`([^`]+)`/g, '$1');
 }
 
 function connectorsOf(definition: FlowDefinition): string[] {
