@@ -548,4 +548,37 @@ describe('classify', () => {
       ['triage.decision', 'kim'],
     ]);
   });
+
+  it('by default workers use the trained model of the database and keep decisions as examples', async () => {
+    const plain = new Worker({
+      connection: testDb.connection,
+      connectors: { registry: new ConnectorRegistry([]), configs: {} },
+    });
+    await ingestEvent(
+      testDb.db,
+      { type: 'order.released', correlationKey: 'CLS-default', payload: order('CLS-default') },
+      { idempotencyKey: randomUUID() },
+    );
+    await plain.runUntilIdle();
+    const instance = await instanceOf('triage-flow', 'CLS-default');
+    // No model is trained in this database: a person decides.
+    const task = await openTask(instance.id);
+    await completeTask(testDb.db, task.id, { outcome: 'missingPod', completedBy: 'lou' });
+    await plain.runUntilIdle();
+    expect((await instanceOf('triage-flow', 'CLS-default')).outcome).toBe('pod');
+    const examples = await testDb.db
+      .selectFrom('triage_examples')
+      .select(['text', 'category', 'decided_by', 'source', 'instance_id'])
+      .where('instance_id', '=', instance.id)
+      .execute();
+    expect(examples).toEqual([
+      {
+        text: 'no POD from carrier',
+        category: 'missingPod',
+        decided_by: 'lou',
+        source: 'review',
+        instance_id: instance.id,
+      },
+    ]);
+  });
 });

@@ -10,6 +10,7 @@ import { jsonb, type Database } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import { isRecord } from '../util.ts';
 import type { Classifier, TriageResult } from '../triage/classifier.ts';
+import { loadClassifier, recordTriageLabel } from '../triage/store.ts';
 import type { InstanceRef } from './apply-step.ts';
 
 /** A person's decision on a classification the classifier was not sure of. */
@@ -27,8 +28,9 @@ export interface TriageDecision {
 }
 
 /**
- * Where classify steps get their classifier and where decisions go. Without a provider (or
- * with no trained model) every classification goes to a person with confidence 0.
+ * Where classify steps get their classifier and where decisions go. With no trained model
+ * every classification goes to a person with confidence 0. Workers use {@link trainedTriage}
+ * unless given another provider.
  *
  * ```ts
  * const triage: TriageProvider = {
@@ -186,4 +188,39 @@ function featuresOf(value: unknown): ClassifyParams['features'] {
       features[name] = v;
   }
   return features;
+}
+
+/** How long a loaded model is used before the active model is looked up again. */
+const MODEL_RECHECK_MS = 30_000;
+
+/**
+ * The trained triage model of the database (`waybill triage train`), looked up again every
+ * 30 s so a newly activated model is used without a restart; people's decisions are kept as
+ * training examples. What workers use unless given another provider.
+ *
+ * ```ts
+ * new Worker({ connection, connectors, triage: trainedTriage() });
+ * ```
+ */
+export function trainedTriage(): TriageProvider {
+  let cached: { at: number; classifier: Classifier | null } | null = null;
+  return {
+    async classifier(db) {
+      const now = Date.now();
+      if (cached && now - cached.at < MODEL_RECHECK_MS) return cached.classifier;
+      cached = { at: now, classifier: await loadClassifier(db) };
+      return cached.classifier;
+    },
+    async recordDecision(db, decision) {
+      await recordTriageLabel(db, {
+        text: decision.text,
+        features: decision.features,
+        category: decision.category,
+        decidedBy: decision.decidedBy,
+        sourceRef: `classify:${decision.instanceId}:${decision.effectKey}`,
+        instanceId: decision.instanceId,
+        predicted: decision.predicted,
+      });
+    },
+  };
 }

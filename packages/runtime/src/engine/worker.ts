@@ -15,7 +15,7 @@ import { engineMetrics, type WorkerPhase } from './metrics.ts';
 import { routeEvents } from './router.ts';
 import { pendingWork } from './stats.ts';
 import { fireDueTimers } from './timers.ts';
-import type { TriageProvider } from './triage-step.ts';
+import { trainedTriage, type TriageProvider } from './triage-step.ts';
 
 export interface WorkerOptions {
   connection: Connection;
@@ -26,8 +26,8 @@ export interface WorkerOptions {
   /** Shared compiled machines (default: a cache of its own). */
   machines?: MachineCache;
   /**
-   * The classifier of classify nodes (e.g. the trained triage model). Without one every
-   * classification goes to a person with confidence 0.
+   * The classifier of classify nodes (default: the trained triage model of the database; with
+   * no trained model every classification goes to a person with confidence 0).
    */
   triage?: TriageProvider;
   /** Whether this worker runs connector calls (default true). */
@@ -75,6 +75,7 @@ export class Worker {
   readonly #machines: MachineCache;
   readonly #runEffects: boolean;
   readonly #options: WorkerOptions;
+  readonly #triage: TriageProvider;
   readonly #abort = new AbortController();
   #loop: Promise<void> | null = null;
   #running = false;
@@ -89,6 +90,7 @@ export class Worker {
     this.#machines = options.machines ?? new MachineCache();
     this.#runEffects = options.runEffects ?? true;
     this.#options = options;
+    this.#triage = options.triage ?? trainedTriage();
   }
 
   /** Does one round of every kind of work. */
@@ -107,7 +109,7 @@ export class Worker {
     const logger = this.#logger;
     const o = this.#options;
     const machines = this.#machines;
-    const triage = o.triage ? { triage: o.triage } : {};
+    const triage = { triage: this.#triage };
     const work = await pendingWork(db);
     const routed = work.events
       ? await timed('route', () =>
