@@ -2,9 +2,11 @@
  * Connector secrets: encrypted at rest, masked by the API, kept when a form is saved without
  * them, never logged, and a wrong key is reported by connector config, not decrypted to garbage.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../src/api/routers/_app.ts';
@@ -22,6 +24,7 @@ import { createLogger } from '../src/log.ts';
 import { createPlatform, type Platform } from '../src/platform.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts';
 
+const execFileAsync = promisify(execFile);
 const ERP = 'waybill.erp-sandbox';
 const WMS = 'waybill.wms-sandbox';
 const API_KEY = 'erp-live-key-7f3a9c2e51';
@@ -230,6 +233,27 @@ describe('keys', () => {
       expect(again.source).toBe('file');
       expect(again.current.id).toBe(first.current.id);
       expect(created).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives processes that start together on a fresh data dir the same key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waybill-key-'));
+    const module = new URL('../src/connectors/secret-box.ts', import.meta.url).href;
+    const script = `const { loadSecretKeyring } = await import(${JSON.stringify(module)});
+      process.stdout.write(loadSecretKeyring({ env: {}, dataDir: ${JSON.stringify(dir)} }).current.id);`;
+    try {
+      const ids = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          execFileAsync(process.execPath, ['--input-type=module', '-e', script]).then(
+            ({ stdout }) => stdout,
+          ),
+        ),
+      );
+      expect(new Set(ids).size).toBe(1);
+      expect(ids[0]).toBe(loadSecretKeyring({ env: {}, dataDir: dir }).current.id);
+      expect(readdirSync(dir)).toEqual(['secret-key']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -13,7 +13,15 @@
  * @module
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 const FORMAT = 'wbs1';
@@ -154,9 +162,19 @@ export function loadSecretKeyring(options: {
   }
   const key = generateSecretKey();
   mkdirSync(options.dataDir, { recursive: true });
-  // `wx`: never overwrite a key another process wrote meanwhile (that would orphan its secrets).
-  writeFileSync(file, key.bytes.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
+  // Written aside, then linked into place: the key file appears complete or not at all, and a
+  // process starting at the same moment (several workers) that linked first wins; its key is used.
+  const draft = `${file}.${String(process.pid)}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, key.bytes.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  try {
+    chmodSync(draft, 0o600);
+    linkSync(draft, file);
+  } catch (error) {
+    if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
+    return keyringOf([parseSecretKey(readFileSync(file, 'utf8'), file), ...previous], 'file', file);
+  } finally {
+    unlinkSync(draft);
+  }
   options.onCreate?.(file);
   return keyringOf([key, ...previous], 'created', file);
 }
