@@ -8,7 +8,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { exceptionCategoryInfo } from '@waybill/shared';
 import type { Database } from '../db/schema.ts';
-import { factsQuery, latencyBucketsMs, Metric } from './facts.ts';
+import { factsQuery, latencyBucketsMs, Metric, withoutJit } from './facts.ts';
 import {
   intelligenceFiltersSchema,
   resolveFilters,
@@ -369,11 +369,15 @@ export async function intelligenceReport(
         : f.toExclusive;
   const liveFrom = rollupEnd > f.from ? rollupEnd : f.from;
   const [, live, aging] = await Promise.all([
-    rollupEnd > f.from ? readRollup(db, f, rollupEnd, acc) : Promise.resolve(),
+    rollupEnd > f.from
+      ? withoutJit(db, (trx) => readRollup(trx, f, rollupEnd, acc))
+      : Promise.resolve(),
     liveFrom < f.toExclusive
-      ? sql<FactRow>`${factsQuery(f, liveFrom, f.toExclusive)}`.execute(db)
+      ? withoutJit(db, (trx) =>
+          sql<FactRow>`${factsQuery(f, liveFrom, f.toExclusive)}`.execute(trx),
+        )
       : Promise.resolve({ rows: [] as FactRow[] }),
-    readAging(db, f, now),
+    withoutJit(db, (trx) => readAging(trx, f, now)),
   ]);
   for (const row of live.rows) acc.addFact(row, f.interval);
 

@@ -47,6 +47,7 @@ async function instance(c: Case): Promise<string> {
       context: jsonb({ order: c.order }),
       created_at: c.startedAt,
       completed_at: c.completedAt ?? null,
+      outcome: null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -79,6 +79,8 @@ export async function refreshRollup(
       if (!locked.rows[0]?.ok) return false;
       // Another roller may have moved on while this one waited.
       if ((await rolledUntil(trx)) !== day) return true;
+      // See withoutJit: compiling the facts query costs far more than running it.
+      await sql`set local jit = off`.execute(trx);
       await trx.deleteFrom('intelligence_daily').where('day', '=', day).execute();
       const next = addDays(day, 1);
       const facts = factsQuery({ ...everything, from: day, toExclusive: next }, day, next);
