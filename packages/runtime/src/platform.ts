@@ -32,6 +32,9 @@ import { ensureAdmin, type AdminBootstrap } from './identity/bootstrap.ts';
 import { requestAuth } from './identity/http.ts';
 import { MachineCache } from './engine/machines.ts';
 import { Worker } from './engine/worker.ts';
+import type { NotificationChannel } from './notifications/channel.ts';
+import { channelsFromEnv } from './notifications/config.ts';
+import { Notifier } from './notifications/notifier.ts';
 import { createLogger, type Logger } from './log.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -88,6 +91,8 @@ export interface PlatformOptions {
   rateLimit?: RateLimitConfig;
   /** Password of the first administrator (default `WAYBILL_ADMIN_PASSWORD`, else saved in / created under the data dir). */
   adminPassword?: string | undefined;
+  /** Where task notifications go (default: from `WAYBILL_SMTP_URL` and `WAYBILL_WEBHOOK_URL`). */
+  notificationChannels?: readonly NotificationChannel[];
 }
 
 export interface Platform {
@@ -95,6 +100,8 @@ export interface Platform {
   db: Kysely<Database>;
   app: FastifyInstance;
   worker: Worker;
+  /** SLA reminders and task notifications (runs with the worker). */
+  notifier: Notifier;
   registry: ConnectorRegistry;
   /** Decrypted config per connector id, as the worker uses it. */
   connectorConfigs: Record<string, Record<string, unknown>>;
@@ -209,13 +216,22 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
       },
     ],
   });
-  if (options.worker ?? true) worker.start();
+  const notifier = new Notifier({
+    db: connection.db,
+    channels: options.notificationChannels ?? channelsFromEnv(),
+    logger,
+  });
+  if (options.worker ?? true) {
+    worker.start();
+    notifier.start();
+  }
   let closed = false;
   return {
     connection,
     db: connection.db,
     app,
     worker,
+    notifier,
     registry,
     connectorConfigs,
     connectors,
@@ -244,6 +260,7 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
       if (closed) return;
       closed = true;
       await connectors.stop();
+      await notifier.stop();
       await worker.stop();
       await app.close();
       if (ownsConnection) await connection.close();
