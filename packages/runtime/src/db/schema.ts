@@ -70,7 +70,7 @@ export interface InstancesTable {
   correlation_key: string;
   status: InstanceStatus;
   snapshot: Jsonb<unknown>;
-  current_nodes: Jsonb<string[]>;
+  current_nodes: JsonbDefault<string[]>;
   /** The instance context (`vars`), kept beside the snapshot for reads and queries. */
   context: JsonbDefault<Record<string, unknown>>;
   outcome: string | null;
