@@ -22,11 +22,18 @@ const erp = await startErpSimulator({ port: erpPort, host: '127.0.0.1' });
 const platform = await createPlatform({
   connection: testDb.connection,
   apiKey,
+  // The administrator `admin` signs in with the same password as the demo users.
+  adminPassword: E2E_PASSWORD,
   logger: createLogger({ level: 'warn' }),
   pollIntervalMs: 100,
   connectorConfigs: { 'waybill.erp-sandbox': { baseUrl: erp.url, apiKey: ERP_SIMULATOR_API_KEY } },
 });
 await platform.deploy(loadTemplate('billing-readiness').definition, {
+  note: 'Shipped template',
+  publishedBy: 'e2e',
+});
+// Opens a human task (for the credit group) on every `credit.held`: the inbox specs work it.
+await platform.deploy(loadTemplate('credit-hold-review').definition, {
   note: 'Shipped template',
   publishedBy: 'e2e',
 });

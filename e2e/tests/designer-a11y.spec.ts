@@ -1,12 +1,14 @@
 /**
  * Accessibility of the designer: no critical violations in an automated check (axe-core) of the
- * flow list and the editor, and the editing actions reachable from the keyboard alone: add a
- * step from the palette, select steps, open and leave dialogs (focus stays inside them), undo.
+ * flow list, the editor, the inbox and a task page, and the editing actions reachable from the
+ * keyboard alone: add a step from the palette, select steps, open and leave dialogs (focus stays
+ * inside them), undo; claim and open a task, and its delegate dialog.
  */
 import { writeFileSync } from 'node:fs';
 
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '../fixtures/auth.ts';
+import { awaitReview, creditHold } from '../fixtures/inbox.ts';
 import type { APIRequestContext, Page, TestInfo } from '@playwright/test';
 
 async function seedFlow(request: APIRequestContext, stem: string): Promise<string> {
@@ -112,5 +114,44 @@ test.describe('designer accessibility', () => {
     await page.keyboard.press('Escape');
     await expect(publish).toHaveCount(0);
     await expect(page.getByTestId('publish-button')).toBeFocused();
+  });
+});
+
+test.describe('inbox accessibility', () => {
+  test.use({ signInAs: 'cora.credit' });
+
+  test('the inbox and a task page have no critical violations and work from the keyboard', async ({
+    page,
+  }, testInfo) => {
+    const order = `SO-A11Y-${Date.now().toString(36)}`;
+    await creditHold(order);
+    await awaitReview(order);
+
+    await page.goto('/#/inbox');
+    await expect(page.getByTestId(`inbox-row-${order}`)).toBeVisible();
+    await expectNoCriticalViolations(page, testInfo, 'inbox');
+
+    // Claim and open from the keyboard: the row's controls are buttons and links.
+    await page.getByTestId(`inbox-claim-${order}`).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId(`inbox-unclaim-${order}`)).toBeVisible();
+    await page.getByTestId(`inbox-open-${order}`).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('task-title')).toBeVisible();
+    await expectNoCriticalViolations(page, testInfo, 'task');
+
+    // The delegate dialog keeps focus inside and gives it back on Escape.
+    await page.getByTestId('task-handover').focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByTestId('handover-dialog');
+    await expect(dialog).toBeVisible();
+    await expect(page.getByTestId('handover-user')).toBeFocused();
+    await expectNoCriticalViolations(page, testInfo, 'task-handover');
+    for (let i = 0; i < 6; i += 1) await page.keyboard.press('Tab');
+    await expect(dialog.locator(':focus')).toHaveCount(1);
+    await page.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    await expect(page.getByTestId('task-handover')).toBeFocused();
+    await page.screenshot({ path: testInfo.outputPath('a11y-task.png') });
   });
 });
