@@ -41,8 +41,10 @@ import { startDemoSystems, startDemoTraffic } from './demo-traffic.ts';
 import { Worker } from './engine/worker.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createPlatform, RUNTIME_VERSION } from './platform.ts';
+import { DEMO_PASSWORD, DEMO_USERS, seedDemoUsers } from './identity/bootstrap.ts';
 import { isRuntimeError } from './engine/runtime.error.ts';
 import { listTemplates, loadTemplate, withParameters } from './templates.ts';
+import { DemoUsageError, demoUsage, runDemoCommand } from './demo/demo.command.ts';
 import { runTriageCommand, triageUsage } from './triage/index.ts';
 import { isTriageError } from './triage/triage.error.ts';
 
@@ -67,6 +69,8 @@ const usage = `Usage: waybill <command>
                               publish a template (for a business unit: flow key <name>-<unit>)
   triage train|evaluate|generate|models
                               train and evaluate the exception classifier (see waybill triage help)
+  demo month [--invoices N] [--no-process]
+                              run a distributor's month of events through ingestion and a worker
 
 Environment: PORT, DATABASE_URL, WAYBILL_DATA_DIR, WAYBILL_API_KEY, WAYBILL_ERP_URL,
 WAYBILL_ERP_API_KEY, WAYBILL_MAX_EVENT_BYTES, WAYBILL_MAX_BODY_BYTES, WAYBILL_RATE_LIMIT,
@@ -330,6 +334,9 @@ async function startCommand(args: string[]): Promise<void> {
   });
 
   if (values.demo) await deployDemoTemplate(platform);
+  // The demo's users: a process owner, an operator and two approvers per approver role.
+  if (values.demo) await seedDemoUsers(platform.db);
+  const admin = platform.admin;
   const url = await platform.listen({ port, host: values.host ?? '0.0.0.0' });
   const localUrl = `http://localhost:${new URL(url).port}`;
   const traffic = values.demo
@@ -362,6 +369,11 @@ async function startCommand(args: string[]): Promise<void> {
         : '',
       systems ? `  EDI        drop X12 files (850, 856, 820) in ${systems.ediInbound}` : '',
       values.demo ? '  Demo       posting sample events every second or two' : '',
+      '',
+      `  Sign in    ${admin.username} / ${admin.password ?? '(password as first printed; reset with WAYBILL_ADMIN_PASSWORD on a new data dir)'}${admin.file ? `  (saved in ${admin.file})` : admin.source === 'env' ? '  (from WAYBILL_ADMIN_PASSWORD)' : ''}`,
+      values.demo
+        ? `  Demo users ${DEMO_USERS.map((u) => u.username).join(', ')}\n             password for each: ${DEMO_PASSWORD}  (demo only)`
+        : '',
       '',
       '  Try:',
       `    curl -X POST ${localUrl}/api/v1/events \\`,
@@ -571,6 +583,23 @@ function ediParseCliCommand(file: string | undefined): void {
   process.exit(1);
 }
 
+async function demoCommand(args: string[]): Promise<void> {
+  if (args[0] === undefined || args[0] === 'help') return out(demoUsage);
+  const opened: { connection?: Connection } = {};
+  try {
+    await runDemoCommand(args, {
+      out,
+      err: (line) => process.stderr.write(line + '\n'),
+      connection: async () => (opened.connection ??= await openDatabase()),
+    });
+  } catch (error) {
+    if (error instanceof DemoUsageError) fail(error.message);
+    throw error;
+  } finally {
+    await opened.connection?.close();
+  }
+}
+
 async function triageCommand(args: string[]): Promise<void> {
   if (args[0] === undefined || args[0] === 'help') return out(triageUsage);
   const opened: { connection?: Connection } = {};
@@ -618,6 +647,8 @@ async function main(argv: string[]): Promise<void> {
       break;
     case 'triage':
       return triageCommand(rest);
+    case 'demo':
+      return demoCommand(rest);
     case undefined:
     case 'help':
     case '--help':

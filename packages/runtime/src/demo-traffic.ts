@@ -17,6 +17,7 @@ import {
   type TmsSimulator,
   type WmsSimulator,
 } from '@waybill/connectors-sdk/simulators';
+import { planMonth } from './demo/month-plan.ts';
 import type { Logger } from './log.ts';
 
 /**
@@ -89,6 +90,8 @@ interface DemoOrder {
   pending: string[];
   /** The last event sent, for an occasional duplicate. */
   last: { body: Record<string, unknown>; idempotencyKey: string } | null;
+  /** Payloads planned by the month generator, by event type. */
+  planned: Record<string, Record<string, unknown>>;
 }
 
 const customers = [
@@ -96,13 +99,6 @@ const customers = [
   { customerId: 'C-200', podRequired: true },
   { customerId: 'C-300', podRequired: true },
   { customerId: 'C-400', podRequired: false },
-];
-const catalogue = [
-  { sku: 'PAL-4812', unitPrice: 18.5 },
-  { sku: 'BOX-2020', unitPrice: 2.35 },
-  { sku: 'TAPE-48', unitPrice: 4.1 },
-  { sku: 'WRAP-500', unitPrice: 27.9 },
-  { sku: 'LBL-100', unitPrice: 9.75 },
 ];
 
 export interface DemoTraffic {
@@ -129,7 +125,7 @@ export function startDemoTraffic(options: {
   const systems = options.systems;
   const random = options.random ?? Math.random;
   const open: DemoOrder[] = [];
-  let sequence = 10_000 + Math.floor(random() * 80_000);
+  const sequence = 10_000 + Math.floor(random() * 80_000);
   let stopped = false;
 
   const pick = <T>(items: readonly T[]): T => {
@@ -223,22 +219,30 @@ export function startDemoTraffic(options: {
     });
   }
 
+  // A small slice of the same month `waybill demo month` runs: its exception mix and its noise.
+  const month = planMonth({
+    invoices: Number.POSITIVE_INFINITY,
+    seed: sequence,
+    firstOrderNumber: sequence + 1,
+    customers: customers.map((c) => ({ ...c, weight: 1 })),
+  });
+
   function newOrder(): DemoOrder {
-    sequence += 1;
-    const customer = pick(customers);
-    const lineCount = 1 + Math.floor(random() * 3);
-    const lines = Array.from({ length: lineCount }, () => {
-      const item = pick(catalogue);
-      return { sku: item.sku, quantity: 1 + Math.floor(random() * 40), unitPrice: item.unitPrice };
-    });
-    const pending = ['order.released', 'shipment.confirmed', 'pricing.validated'];
-    if (customer.podRequired || random() < 0.2) pending.push('pod.received');
-    // Now and then the WMS reports the shipment before the ERP releases the order.
-    if (random() < 0.15) pending.splice(0, 2, 'shipment.confirmed', 'order.released');
-    return { orderNumber: `SO-${sequence}`, ...customer, lines, pending, last: null };
+    const plan = month.next();
+    if (plan.done) throw new Error('the demo month ran out of orders');
+    const order = plan.value;
+    const planned: DemoOrder['planned'] = {};
+    for (const event of order.events) planned[event.type] ??= event.payload;
+    const released = planned['order.released'];
+    const lines = Array.isArray(released?.lines) ? (released.lines as DemoOrder['lines']) : [];
+    // Events in the order the systems send them (out of order included), each type once.
+    const pending = [...new Set(order.events.map((e) => e.type))];
+    return { ...order, lines, pending, last: null, planned };
   }
 
   function payloadOf(order: DemoOrder, type: string): Record<string, unknown> {
+    const planned = order.planned[type];
+    if (planned) return planned;
     switch (type) {
       case 'order.released':
         return {

@@ -9,6 +9,7 @@
  * @module
  */
 import { exceptionCategories, type ExceptionCategory } from '@waybill/shared';
+import { demoWarehouses } from '../demo/month-plan.ts';
 import type { LabelledExample } from './model.ts';
 import { seededRandom } from './model.ts';
 
@@ -37,7 +38,6 @@ const mix: Record<ExceptionCategory, number> = {
   duplicateBilling: 0.05,
 };
 
-export const demoWarehouses = ['DAL-1', 'ATL-2', 'CHI-1', 'LAX-3', 'NJ-4', 'SEA-5'] as const;
 const carriers = ['ODFL', 'XPOL', 'SAIA', 'FXFE', 'ESTES', 'RLCA', 'UPGF'];
 const skus = ['PAL-4812', 'BOX-2020', 'TAPE-48', 'WRAP-500', 'LBL-100', 'GLV-NIT-L', 'CUP-12OZ'];
 const people = ['Dana', 'Luis', 'Priya', 'Tom', 'Mei', 'Sam', 'Ola'];

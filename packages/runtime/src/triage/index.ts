@@ -28,7 +28,7 @@ export type {
   TriageEvaluation,
 } from './evaluate.ts';
 export { featureNames, featurize, tokenize } from './features.ts';
-export { demoWarehouses, generateTriageExamples } from './generate.ts';
+export { generateTriageExamples } from './generate.ts';
 export type { GenerateOptions } from './generate.ts';
 export {
   collectResolvedExceptions,
