@@ -46,9 +46,11 @@ interface TriggeredFlow {
  */
 export async function routeEvents(db: Kysely<Database>, options: RouteOptions): Promise<number> {
   const { routed, delivered } = await db.transaction().execute(async (trx) => {
-    const locked = await sql<{
-      ok: boolean;
-    }>`select pg_try_advisory_xact_lock(${ROUTING_LOCK}) as ok`.execute(trx);
+    // The lock and the flows' triggers in one round trip.
+    const locked = await sql<{ ok: boolean; triggers: TriggerRow[] }>`
+      select pg_try_advisory_xact_lock(${ROUTING_LOCK}) as ok,
+        coalesce((select json_agg(t) from (${latestTriggersQuery}) t), '[]'::json) as triggers
+    `.execute(trx);
     if (!locked.rows[0]?.ok) return { routed: 0, delivered: false };
     const events = await trx
       .selectFrom('events')
@@ -60,7 +62,7 @@ export async function routeEvents(db: Kysely<Database>, options: RouteOptions): 
       .skipLocked()
       .execute();
     if (events.length === 0) return { routed: 0, delivered: false };
-    const triggers = await latestTriggers(trx);
+    const triggers = triggersByType(locked.rows[0].triggers);
     for (const event of events) {
       for (const flow of triggers.get(event.type) ?? [])
         await options.machines.get(trx, flow.key, flow.version);
@@ -258,17 +260,24 @@ class RoutingBatch {
   }
 }
 
-/** The latest published version of every flow, by trigger event type. */
-async function latestTriggers(db: Kysely<Database>): Promise<Map<string, TriggeredFlow[]>> {
-  const rows = await sql<{ key: string; version: number; trigger: string | null }>`
-    select distinct on (key) key, version, definition->'trigger'->>'event' as trigger
-    from flow_versions order by key, version desc
-  `.execute(db);
+interface TriggerRow {
+  key: string;
+  version: number;
+  trigger: string | null;
+}
+
+/** The latest published version of every flow and its trigger event type. */
+const latestTriggersQuery = sql`
+  select distinct on (key) key, version, definition->'trigger'->>'event' as trigger
+  from flow_versions order by key, version desc`;
+
+/** The flows to start, by trigger event type. */
+function triggersByType(rows: TriggerRow[]): Map<string, TriggeredFlow[]> {
   const byType = new Map<string, TriggeredFlow[]>();
-  for (const row of rows.rows) {
+  for (const row of rows) {
     if (!row.trigger) continue;
     const list = byType.get(row.trigger) ?? [];
-    list.push({ key: row.key, version: row.version });
+    list.push({ key: row.key, version: Number(row.version) });
     byType.set(row.trigger, list);
   }
   return byType;
