@@ -64,3 +64,30 @@ export {
   withParameters,
 } from './templates.ts';
 export type { Template } from './templates.ts';
+
+// AI-assisted exception triage (the classifier behind `classify` nodes) and the demo month.
+export {
+  evaluateClassifier,
+  generateTriageExamples,
+  isTriageError,
+  listTriageModels,
+  loadClassifier,
+  recordTriageLabel,
+  saveTriageModel,
+  trainClassifier,
+  TriageError,
+  TriageModel,
+} from './triage/index.ts';
+export type {
+  Classifier,
+  LabelledExample,
+  StoredTriageModel,
+  TriageEvaluation,
+  TriageInput,
+  TriageLabel,
+  TriageResult,
+} from './triage/index.ts';
+export { planMonth } from './demo/month-plan.ts';
+export type { PlannedEvent, PlannedOrder } from './demo/month-plan.ts';
+export { ingestMonth, processMonth } from './demo/month-run.ts';
+export type { MonthSummary } from './demo/month-run.ts';
