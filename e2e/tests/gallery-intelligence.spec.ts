@@ -136,8 +136,8 @@ test('deploy a template for a business unit from the gallery and watch its dashb
     'DAL-1,3,2,1,0',
   ]);
   expect(await downloadCsv(page, 'categories')).toEqual([
-    'category,label,opened,resolved,sla_tracked,sla_met,sla_compliance_pct,avg_time_to_resolve_h',
-    'pricingVariance,Pricing variance,1,0,0,0,,',
+    'category,label,opened,rate_per_100_instances,resolved,sla_tracked,sla_met,sla_compliance_pct,avg_time_to_resolve_h',
+    'pricingVariance,Pricing variance,1,33.33,0,0,0,,',
   ]);
   const kpis = await downloadCsv(page, 'kpis');
   expect(kpis).toContain('instances_started,3');

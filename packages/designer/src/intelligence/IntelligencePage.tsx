@@ -325,7 +325,7 @@ function Dashboard({ report, filters }: { report: Report; filters: Filters }): R
             bars={report.categories.map((c) => ({
               label: c.label,
               value: c.opened,
-              text: `${c.opened} · SLA ${formatPercent(c.slaCompliance)}`,
+              text: `${c.opened} (${formatPercent(c.rate)} of instances) · SLA ${formatPercent(c.slaCompliance)}`,
             }))}
           />
         </Section>

@@ -45,6 +45,8 @@ export interface CategoryFigure {
   category: string;
   label: string;
   opened: number;
+  /** Exceptions of the category opened per instance started in the range. */
+  rate: number | null;
   resolved: number;
   slaTracked: number;
   slaMet: number;
@@ -455,6 +457,7 @@ function sumKey(acc: Accumulator, status: string): number {
 }
 
 function categoryFigures(acc: Accumulator): CategoryFigure[] {
+  const started = acc.sum('total', Metric.started);
   const ids = new Set(
     [Metric.exOpened, Metric.exResolved, Metric.exSla].flatMap((m) =>
       acc.rows('total', m).map((r) => r.key),
@@ -470,6 +473,7 @@ function categoryFigures(acc: Accumulator): CategoryFigure[] {
         category,
         label: exceptionCategoryInfo(category)?.label ?? 'Other',
         opened: pick(Metric.exOpened, category)?.n ?? 0,
+        rate: ratio(pick(Metric.exOpened, category)?.n ?? 0, started),
         resolved: resolved?.n ?? 0,
         slaTracked: sla?.n ?? 0,
         slaMet: sla?.total ?? 0,

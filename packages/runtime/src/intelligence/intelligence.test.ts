@@ -290,7 +290,7 @@ describe('process intelligence', () => {
       expect(csv.statusCode).toBe(200);
       expect(csv.headers['content-type']).toContain('text/csv');
       expect(csv.body.split('\r\n')[0]).toBe(
-        'category,label,opened,resolved,sla_tracked,sla_met,sla_compliance_pct,avg_time_to_resolve_h',
+        'category,label,opened,rate_per_100_instances,resolved,sla_tracked,sla_met,sla_compliance_pct,avg_time_to_resolve_h',
       );
       const bad = await get('/api/v1/intelligence?from=2026-13-45');
       expect(bad.statusCode).toBe(400);

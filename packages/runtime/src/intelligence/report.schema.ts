@@ -50,6 +50,11 @@ export const intelligenceReportSchema = z.object({
       category: z.string(),
       label: z.string(),
       opened: z.number(),
+      rate: z
+        .number()
+        .min(0)
+        .nullable()
+        .meta({ description: 'Opened per instance started in the range.' }),
       resolved: z.number(),
       slaTracked: z.number(),
       slaMet: z.number(),
