@@ -315,6 +315,71 @@ describe('subflow', () => {
     expect(child).toMatchObject({ flow_key: 'bad-child', status: 'failed' });
   });
 
+  it('cancels the child when the parent leaves the subflow another way', async () => {
+    await deployFlow(
+      testDb.db,
+      {
+        ...base,
+        key: 'parent-race',
+        name: 'Parent race',
+        nodes: [
+          { id: 'begin', type: 'start' },
+          {
+            id: 'fork',
+            type: 'parallel',
+            mode: 'split',
+            join: 'meet',
+            branches: [{ id: 'chase' }, { id: 'review' }],
+          },
+          { id: 'chase', type: 'subflow', flow: 'pod-chase', outcomes: ['received'] },
+          {
+            id: 'review',
+            type: 'humanTask',
+            title: 'Cancel the order?',
+            candidateRoles: ['billing'],
+            outcomes: [
+              { id: 'keep', label: 'Keep' },
+              { id: 'cancel', label: 'Cancel' },
+            ],
+          },
+          { id: 'meet', type: 'parallel', mode: 'join' },
+          { id: 'done', type: 'end', outcome: 'billed' },
+          { id: 'cancelled', type: 'end', outcome: 'cancelled' },
+        ],
+        edges: [
+          { id: 'e1', source: 'begin', target: 'fork' },
+          { id: 'e2', source: 'fork', sourceHandle: 'chase', target: 'chase' },
+          { id: 'e3', source: 'fork', sourceHandle: 'review', target: 'review' },
+          { id: 'e4', source: 'chase', sourceHandle: 'received', target: 'meet' },
+          { id: 'e5', source: 'review', sourceHandle: 'keep', target: 'meet' },
+          { id: 'e6', source: 'review', sourceHandle: 'cancel', target: 'cancelled' },
+          { id: 'e7', source: 'meet', target: 'done' },
+        ],
+      },
+      { publishedBy: 'test' },
+    );
+    await send('order.released', 'SUB-4', { orderNumber: 'SUB-4' });
+    const parent = await instanceOf('parent-race', 'SUB-4');
+    expect([...parent.current_nodes].sort()).toEqual(['chase', 'review']);
+    const [running] = await childOf(parent.id);
+    expect(running?.status).toBe('running');
+    await completeTask(testDb.db, (await openTask(parent.id)).id, {
+      outcome: 'cancel',
+      completedBy: 'ana',
+    });
+    await worker.runUntilIdle();
+    expect((await instanceOf('parent-race', 'SUB-4')).outcome).toBe('cancelled');
+    const [child] = await childOf(parent.id);
+    expect(child?.status).toBe('cancelled');
+    const audit = await testDb.db
+      .selectFrom('audit_log')
+      .select('kind')
+      .where('instance_id', '=', child!.id)
+      .orderBy('id')
+      .execute();
+    expect(audit.map((a) => a.kind)).toEqual(['started', 'cancelled']);
+  });
+
   it('refuses to publish a call of a flow that is not published', async () => {
     await expect(
       deployFlow(

@@ -112,6 +112,8 @@ export const EffectActionType = {
    * back `waybill.subflow.finished` with `effectKey` (exactly once).
    */
   startSubflow: 'waybill.startSubflow',
+  /** Cancel the child of a subflow node left another way (e.g. a parallel block ended). */
+  cancelSubflow: 'waybill.cancelSubflow',
   /** Record a business exception (category, owner role, SLA) in the same transaction. */
   raiseException: 'waybill.raiseException',
   /** Ask the classifier for a category; feed back `waybill.classified` with `effectKey`. */
@@ -178,6 +180,10 @@ export interface StartSubflowParams {
   /** The child's trigger payload. */
   input: Record<string, Json>;
 }
+export interface CancelSubflowParams {
+  /** The `effectKey` the child was started with. */
+  effectKey: string;
+}
 export interface RaiseExceptionParams {
   /** `<nodeId>#<visit>` */
   exceptionKey: string;
@@ -217,6 +223,7 @@ export type EffectAction =
   | { type: typeof EffectActionType.cancelTask; params: CancelTaskParams }
   | { type: typeof EffectActionType.enterNode; params: EnterNodeParams }
   | { type: typeof EffectActionType.startSubflow; params: StartSubflowParams }
+  | { type: typeof EffectActionType.cancelSubflow; params: CancelSubflowParams }
   | { type: typeof EffectActionType.raiseException; params: RaiseExceptionParams }
   | { type: typeof EffectActionType.classify; params: ClassifyParams }
   | { type: typeof EffectActionType.recordTriageDecision; params: RecordTriageDecisionParams };

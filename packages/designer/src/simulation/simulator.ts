@@ -121,6 +121,9 @@ function updatePending(
       case 'waybill.startSubflow':
         subflows = [...subflows, effect.params];
         break;
+      case 'waybill.cancelSubflow':
+        subflows = subflows.filter((c) => c.effectKey !== effect.params.effectKey);
+        break;
       case 'waybill.classify':
         classifications = [...classifications, effect.params];
         break;

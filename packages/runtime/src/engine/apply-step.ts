@@ -7,6 +7,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import {
   EffectActionType,
+  type CancelSubflowParams,
   type ClassifyParams,
   type CreateTaskParams,
   type FlowMachine,
@@ -17,7 +18,7 @@ import {
 import { jsonb, type Database, type InstanceStatus, type NewAuditRow } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import { persistSnapshot, type MachineCache } from './machines.ts';
-import { startSubflow, subflowFinishedMessage, type ParentRef } from './subflows.ts';
+import { cancelSubflow, startSubflow, subflowFinishedMessage, type ParentRef } from './subflows.ts';
 import { recordDecision, runClassification, type TriageProvider } from './triage-step.ts';
 
 export interface InstanceRef {
@@ -68,6 +69,7 @@ export class StepBatch {
   readonly #cancelTasks: { instanceId: string; taskKey: string }[] = [];
   readonly #exceptions: NewException[] = [];
   readonly #subflows: { instance: InstanceRef; params: StartSubflowParams }[] = [];
+  readonly #cancelSubflows: { instance: InstanceRef; params: CancelSubflowParams }[] = [];
   readonly #classifications: { instance: InstanceRef; params: ClassifyParams }[] = [];
   readonly #decisions: { instance: InstanceRef; params: RecordTriageDecisionParams }[] = [];
   /** Messages to parents whose child ended in this batch. */
@@ -188,6 +190,9 @@ export class StepBatch {
         case EffectActionType.startSubflow:
           this.#subflows.push({ instance, params: effect.params });
           break;
+        case EffectActionType.cancelSubflow:
+          this.#cancelSubflows.push({ instance, params: effect.params });
+          break;
         case EffectActionType.classify:
           this.#classifications.push({ instance, params: effect.params });
           break;
@@ -293,6 +298,8 @@ export class StepBatch {
     }
     for (const request of this.#decisions.splice(0))
       await recordDecision(trx, request, this.#services.triage);
+    for (const request of this.#cancelSubflows.splice(0))
+      await cancelSubflow(trx, request, this.#logger);
     const subflows = this.#subflows.splice(0);
     for (const request of subflows) {
       const machines = this.#services.machines;

@@ -7,7 +7,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { startFlow, type FlowStep, type Json, type StartSubflowParams } from '@waybill/shared';
+import {
+  startFlow,
+  type CancelSubflowParams,
+  type FlowStep,
+  type Json,
+  type StartSubflowParams,
+} from '@waybill/shared';
 import { jsonb, type Database } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import type { InstanceRef, StepBatch } from './apply-step.ts';
@@ -216,5 +222,77 @@ async function failedChild(
     childInstanceId: child.id,
     flowKey: params.flowKey,
     reason,
+  });
+}
+
+/**
+ * Cancels the running child (and its running descendants) of a subflow node its parent left
+ * another way: the instances stop, their open tasks and scheduled timers are withdrawn and their
+ * pending connector calls are not made.
+ */
+export async function cancelSubflow(
+  trx: Kysely<Database>,
+  request: { instance: InstanceRef; params: CancelSubflowParams },
+  logger: Logger,
+): Promise<void> {
+  const { instance, params } = request;
+  const rows = await sql<{ id: string; flow_key: string; current_nodes: string[] }>`
+    with recursive tree(id) as (
+      select id from instances
+      where parent_instance_id = ${instance.id} and parent_effect_key = ${params.effectKey}
+      union all
+      select i.id from instances i join tree t on i.parent_instance_id = t.id
+    )
+    select i.id, i.flow_key, i.current_nodes from instances i join tree t on t.id = i.id
+    where i.status = 'running'`.execute(trx);
+  const ids = rows.rows.map((r) => r.id);
+  if (ids.length === 0) return;
+  const now = new Date();
+  await trx
+    .updateTable('instances')
+    .set({ status: 'cancelled', completed_at: now, updated_at: now })
+    .where('id', 'in', ids)
+    .execute();
+  await trx
+    .updateTable('tasks')
+    .set({ status: 'cancelled', completed_at: now })
+    .where('instance_id', 'in', ids)
+    .where('status', '=', 'open')
+    .execute();
+  await trx
+    .updateTable('timers')
+    .set({ status: 'cancelled' })
+    .where('instance_id', 'in', ids)
+    .where('status', '=', 'scheduled')
+    .execute();
+  await trx
+    .updateTable('effects')
+    .set({
+      status: 'failed',
+      last_error: jsonb({ code: 'CANCELLED', message: 'the calling flow left the subflow' }),
+      updated_at: now,
+    })
+    .where('instance_id', 'in', ids)
+    .where('status', '=', 'pending')
+    .execute();
+  await trx
+    .insertInto('audit_log')
+    .values(
+      rows.rows.map((row) => ({
+        actor: 'system',
+        instance_id: row.id,
+        kind: 'cancelled',
+        flow_key: row.flow_key,
+        from_nodes: jsonb(row.current_nodes),
+        to_nodes: jsonb([]),
+        event_type: null,
+        details: jsonb({ parentInstanceId: instance.id, effectKey: params.effectKey }),
+      })),
+    )
+    .execute();
+  logger.info('subflow cancelled', {
+    correlationKey: instance.correlationKey,
+    instanceId: instance.id,
+    childInstanceIds: ids,
   });
 }

@@ -14,6 +14,7 @@ import { validate } from '../validate.ts';
 import { EffectActionType, visitKey } from '../machine-protocol.ts';
 import type {
   CallConnectorParams,
+  CancelSubflowParams,
   CancelTaskParams,
   CancelTimerParams,
   ClassifyParams,
@@ -190,6 +191,7 @@ function flowSetup(expressions: FlowExpressions) {
       [EffectActionType.createTask]: (_: unknown, _params: CreateTaskParams) => undefined,
       [EffectActionType.cancelTask]: (_: unknown, _params: CancelTaskParams) => undefined,
       [EffectActionType.startSubflow]: (_: unknown, _params: StartSubflowParams) => undefined,
+      [EffectActionType.cancelSubflow]: (_: unknown, _params: CancelSubflowParams) => undefined,
       [EffectActionType.raiseException]: (_: unknown, _params: RaiseExceptionParams) => undefined,
       [EffectActionType.classify]: (_: unknown, _params: ClassifyParams) => undefined,
       [EffectActionType.recordTriageDecision]: (_: unknown, _params: RecordTriageDecisionParams) =>
@@ -404,6 +406,12 @@ function hydrateAction(action: ActionConfig, h: Hydration): unknown {
           input: mappedInputs(p['input'], context, h.expressions, `${nodeId}.input`),
         }),
       };
+    case EffectActionType.cancelSubflow:
+      return h.enqueueActions(({ context, event, enqueue }) => {
+        const key = visitKey(nodeId, currentVisit(context, nodeId));
+        if ('childInstanceId' in event && event.effectKey === key) return;
+        enqueue({ type: EffectActionType.cancelSubflow, params: { effectKey: key } });
+      });
     case EffectActionType.raiseException:
       return {
         type: action.type,

@@ -81,6 +81,25 @@ describe('parallel split and join', () => {
     expect(rejected.done).toBe(true);
     expect(rejected.snapshot.output?.outcome).toBe('rejected');
   });
+
+  test('leaving the block cancels a running subflow of another branch', () => {
+    const withChild = defineFlow({
+      nodes: flow.nodes.map((n) =>
+        n.id === 'awaitPod'
+          ? { id: 'awaitPod', type: 'subflow' as const, flow: 'pod-chase', outcomes: ['completed'] }
+          : n,
+      ),
+      edges: flow.edges.map((e) => (e.id === 'e5' ? { ...e, sourceHandle: 'completed' } : e)),
+    });
+    const first = start(withChild);
+    expect(effectsOf(first, 'waybill.startSubflow').map((e) => e.params.effectKey)).toEqual([
+      'awaitPod#1',
+    ]);
+    const rejected = deliver(first.machine, first.snapshot, taskDone('reject'));
+    expect(effectsOf(rejected, 'waybill.cancelSubflow').map((e) => e.params)).toEqual([
+      { effectKey: 'awaitPod#1' },
+    ]);
+  });
 });
 
 describe('subflow', () => {
@@ -148,6 +167,12 @@ describe('subflow', () => {
     expect(next.snapshot.output?.outcome).toBe(end);
     const child = next.snapshot.output?.vars['child'] as Json;
     expect(child).toEqual({ status, outcome, vars: { podId: 'P-1' } });
+  });
+
+  test('the child is not cancelled when its own end moves the parent on', () => {
+    const first = start(flow, { orderNumber: 'SO-7' });
+    const next = deliver(first.machine, first.snapshot, finished('completed', 'received'));
+    expect(effectsOf(next, 'waybill.cancelSubflow')).toEqual([]);
   });
 
   test('a finish for another visit is ignored', () => {

@@ -301,7 +301,11 @@ function subflowState(node: FlowNodeOf<'subflow'>, entry: ActionConfig[], to: To
       ...to('failed'),
       actions: store,
     });
-  return { entry: [...entry, startChild], on: { 'waybill.subflow.finished': finished } };
+  return {
+    entry: [...entry, startChild],
+    exit: [{ type: EffectActionType.cancelSubflow, params: { nodeId: node.id } }],
+    on: { 'waybill.subflow.finished': finished },
+  };
 }
 
 function exceptionState(
