@@ -18,7 +18,10 @@ test.describe('a credit approver', () => {
     await creditHold(order);
     await awaitReview(order);
 
-    await page.goto('/#/inbox');
+    // An approver starts on the inbox (they do not work on flows).
+    await page.goto('/');
+    await expect(page.getByTestId('inbox-page')).toBeVisible();
+    await expect(page.getByTestId('nav-inbox')).toBeVisible();
     const row = page.getByTestId(`inbox-row-${order}`);
     await expect(row).toBeVisible();
     await expect(row).toContainText('Credit hold: release, prepayment or reject');

@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { ReactElement } from 'react';
+import { useAuth } from './auth/AuthContext.ts';
 import { AuthGate } from './auth/AuthGate.tsx';
 import { FlowEditorPage } from './flows/FlowEditorPage.tsx';
 import { FlowListPage } from './flows/FlowListPage.tsx';
@@ -56,6 +57,14 @@ function titleOf(route: Route): string {
   }
 }
 
+/** The start page: the flow list, or the inbox for approvers, who do not work on flows. */
+function Home({ onOpen }: { onOpen: (key: string) => void }): ReactElement {
+  const permissions = useAuth()?.user.permissions ?? [];
+  if (!permissions.includes('flows:read') && permissions.includes('tasks:work'))
+    return <InboxPage />;
+  return <FlowListPage onOpen={onOpen} />;
+}
+
 export function App(): ReactElement {
   const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
   useEffect(() => {
@@ -84,7 +93,7 @@ export function App(): ReactElement {
       ) : route.page === 'intelligence' ? (
         <IntelligencePage hash={route.hash} />
       ) : (
-        <FlowListPage onOpen={open} />
+        <Home onOpen={open} />
       )}
     </AuthGate>
   );

@@ -420,14 +420,7 @@ export function AdminPage(): ReactElement {
 
   return (
     <div className="page">
-      <TopBar crumbs={<span className="crumb-current">Administration</span>}>
-        <a className="btn btn--ghost" href="#/inbox">
-          Inbox
-        </a>
-        <a className="btn btn--ghost" href="#/">
-          Flows
-        </a>
-      </TopBar>
+      <TopBar crumbs={<span className="crumb-current">Administration</span>} />
       <main className="list-page admin-page" data-testid="admin-page">
         <div className="list-page__intro">
           <h1>Administration</h1>

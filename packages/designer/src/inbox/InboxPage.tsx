@@ -116,9 +116,7 @@ export function DueBadge({
 }
 
 export function InboxPage(): ReactElement {
-  const auth = useAuth();
-  const username = auth?.user.username ?? null;
-  const isAdmin = auth?.user.permissions.includes('users:manage') ?? false;
+  const username = useAuth()?.user.username ?? null;
   const [scope, setScope] = useState<Scope>('groups');
   const [filters, setFilters] = useState<Filters>(noFilters);
   const [tasks, setTasks] = useState<InboxTask[] | null>(null);
@@ -212,16 +210,7 @@ export function InboxPage(): ReactElement {
 
   return (
     <div className="page">
-      <TopBar crumbs={<span className="crumb-current">Inbox</span>}>
-        <a className="btn btn--ghost" href="#/">
-          Flows
-        </a>
-        {isAdmin && (
-          <a className="btn btn--ghost" href="#/admin" data-testid="nav-admin">
-            Administration
-          </a>
-        )}
-      </TopBar>
+      <TopBar crumbs={<span className="crumb-current">Inbox</span>} />
       <main className="list-page inbox" data-testid="inbox-page">
         <div className="list-page__intro">
           <h1>Inbox</h1>

@@ -1,5 +1,13 @@
 import type { ReactElement, ReactNode } from 'react';
+import { useAuth } from '../auth/AuthContext.ts';
 import { UserMenu } from '../auth/UserMenu.tsx';
+
+/** The sections a user may open, by permission. */
+const SECTIONS = [
+  { href: '#/', label: 'Flows', permission: 'flows:read' },
+  { href: '#/inbox', label: 'Inbox', permission: 'tasks:work' },
+  { href: '#/admin', label: 'Administration', permission: 'users:manage' },
+] as const;
 
 /** The application bar: brand, where the user is, and the page's actions. */
 export function TopBar({
@@ -9,6 +17,8 @@ export function TopBar({
   crumbs?: ReactNode;
   children?: ReactNode;
 }): ReactElement {
+  const permissions = useAuth()?.user.permissions ?? [];
+  const sections = SECTIONS.filter((section) => permissions.includes(section.permission));
   return (
     <header className="topbar">
       <a className="topbar__brand" href="#/" title="All flows">
@@ -24,6 +34,20 @@ export function TopBar({
       )}
       <div className="topbar__actions">
         {children}
+        {sections.length > 0 && (
+          <nav className="topbar__sections" aria-label="Sections">
+            {sections.map((section) => (
+              <a
+                key={section.href}
+                className="btn btn--ghost"
+                href={section.href}
+                data-testid={`nav-${section.href.replace(/[#/]/g, '') || 'flows'}`}
+              >
+                {section.label}
+              </a>
+            ))}
+          </nav>
+        )}
         <UserMenu />
       </div>
     </header>
