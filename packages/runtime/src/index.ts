@@ -29,6 +29,8 @@ export { appRouter } from './api/routers/_app.ts';
 export type { AppRouter } from './api/routers/_app.ts';
 export type { Access, ProcedureMeta, TrpcContext } from './api/trpc.ts';
 export * from './identity/index.ts';
+export * from './notifications/index.ts';
+export { recordAssignedIntents, scheduleReminders } from './engine/sla.ts';
 export { Worker } from './engine/worker.ts';
 export type { WorkerOptions, RoundResult } from './engine/worker.ts';
 export { MachineCache } from './engine/machines.ts';
