@@ -172,8 +172,14 @@ export async function processMonth(
   const total = await pendingOf();
   await drain(db, worker, total, pendingOf, started, options.onProgress);
   let timersFired = 0;
-  if (options.fireTimersUntil) {
-    timersFired = await fireDueTimers(db, { logger: silentLogger, now: options.fireTimersUntil });
+  const until = options.fireTimersUntil;
+  // Timers fire in batches; the steps they cause may schedule more (task due dates).
+  for (
+    let fired = until ? await fireDueTimers(db, { logger: silentLogger, now: until }) : 0;
+    fired > 0 && until;
+    fired = await fireDueTimers(db, { logger: silentLogger, now: until })
+  ) {
+    timersFired += fired;
     await drain(db, worker, total, pendingOf, started, options.onProgress);
   }
   const rows = await db
