@@ -20,6 +20,11 @@ export const IdentityErrorCodes = {
   GROUP_NOT_FOUND: { status: 404, meaning: 'No group with this key.' },
   GROUP_EXISTS: { status: 409, meaning: 'A group with this key exists already.' },
   INVALID_ROLE: { status: 400, meaning: 'The role is not one of the known roles.' },
+  INVALID_USERNAME: {
+    status: 400,
+    meaning: 'The username has characters a username may not have.',
+  },
+  INVALID_GROUP_KEY: { status: 400, meaning: 'The group key has characters a key may not have.' },
   WEAK_PASSWORD: { status: 400, meaning: 'The password is too short.' },
   INVALID_MANAGER: { status: 400, meaning: 'The manager is unknown or the user themself.' },
 } as const;

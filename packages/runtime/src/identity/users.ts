@@ -59,7 +59,7 @@ export function normalizeUsername(username: string): string {
   const value = username.trim().toLowerCase();
   if (!USERNAME.test(value))
     throw new IdentityError(
-      'USER_NOT_FOUND',
+      'INVALID_USERNAME',
       `"${username}" is not a valid username (letters, digits, . _ @ -; at most 100).`,
       { field: 'username' },
     );
@@ -418,7 +418,7 @@ export async function createGroup(
   const key = input.key.trim().toLowerCase();
   if (!GROUP_KEY.test(key))
     throw new IdentityError(
-      'GROUP_NOT_FOUND',
+      'INVALID_GROUP_KEY',
       `"${input.key}" is not a valid group key (letters, digits, . _ -).`,
       { field: 'key' },
     );

@@ -98,7 +98,8 @@ export const adminRouter = router({
         .select(['id', 'at', 'actor', 'kind', 'instance_id', 'flow_key', 'details'])
         .orderBy('id', 'desc')
         .limit(input?.limit ?? 100);
-      if (input?.kindPrefix) query = query.where('kind', 'like', `${input.kindPrefix}%`);
+      if (input?.kindPrefix)
+        query = query.where('kind', 'like', `${input.kindPrefix.replace(/[\\%_]/g, '\\$&')}%`);
       if (input?.actor) query = query.where('actor', '=', input.actor);
       const rows = await query.execute();
       return rows.map((row) => ({
