@@ -207,6 +207,9 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
               const principal = session.principal;
               return { ...context, principal, csrfOk, actor: principal.username };
             },
+            // Queries whose input is a whole definition (flows.validate) come as POST: in a URL
+            // a large flow exceeds the header limit.
+            allowMethodOverride: true,
             onError: ({ error, path }) => {
               if (error.code === 'INTERNAL_SERVER_ERROR')
                 logger.error('tRPC error', { path, err: error });

@@ -2,7 +2,13 @@
  * The designer's only way to the platform: a tRPC client over `/trpc`, typed by the runtime's
  * router (imported as a type, so no runtime code reaches the bundle).
  */
-import { TRPCClientError, createTRPCClient, httpBatchLink } from '@trpc/client';
+import {
+  TRPCClientError,
+  createTRPCClient,
+  httpBatchLink,
+  httpLink,
+  splitLink,
+} from '@trpc/client';
 import type { Problem } from '@waybill/shared';
 import type { AppRouter } from '@waybill/runtime';
 import { announceSignedOut, csrfHeaders } from '../auth/session.ts';
@@ -18,7 +24,14 @@ const session = {
 };
 
 export const api = createTRPCClient<AppRouter>({
-  links: [httpBatchLink({ url: '/trpc', ...session })],
+  links: [
+    splitLink({
+      // A validation carries the whole definition, too long for a URL once a flow is large.
+      condition: (op) => op.path === 'flows.validate',
+      true: httpLink({ url: '/trpc', methodOverride: 'POST', ...session }),
+      false: httpBatchLink({ url: '/trpc', ...session }),
+    }),
+  ],
 });
 
 export type FlowSummary = Awaited<ReturnType<typeof api.flows.list.query>>[number];
