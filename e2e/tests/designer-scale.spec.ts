@@ -29,4 +29,10 @@ test('a flow of 1,000 nodes opens, validates and pans', async ({ page, request }
   await card.click();
   await expect(page.getByTestId('node-inspector')).toHaveAttribute('data-node-id', id ?? '');
   await shot(page, testInfo, '1-thousand-nodes');
+
+  // Validation is live at this size too: deleting a step of the chain strands the rest.
+  await card.press('Delete');
+  await expect(page.locator(`.react-flow__node[data-id="${id}"]`)).toHaveCount(0);
+  await expect(page.getByTestId('problems-panel')).not.toContainText('No problems');
+  await expect(page.getByTestId('problems-panel')).toContainText('cannot be reached');
 });

@@ -1,7 +1,12 @@
 /**
  * The React Flow canvas. The definition is the source of truth: nodes and edges are derived
- * from it on every render, and every change React Flow reports (moves, connections, deletions,
- * selection) is turned back into a definition edit.
+ * from it, and every change React Flow reports (moves, connections, deletions, selection) is
+ * turned back into a definition edit.
+ *
+ * Large flows stay smooth because a change touches only what it changes: nodes and edges are
+ * derived per element (unchanged ones keep their objects, so React Flow and the memoised cards
+ * skip them), the sizes React Flow measures stay in this component rather than re-rendering the
+ * editor around it, and every object handed to React Flow is stable between renders.
  */
 import {
   Background,
@@ -11,16 +16,23 @@ import {
   ReactFlow,
   useReactFlow,
 } from '@xyflow/react';
-import type { Connection, EdgeChange, NodeChange, OnDelete } from '@xyflow/react';
+import type {
+  Connection,
+  EdgeChange,
+  FitViewOptions,
+  NodeChange,
+  OnDelete,
+  ProOptions,
+} from '@xyflow/react';
 import type { FlowDefinition, Problem } from '@waybill/shared';
 import { useCallback, useMemo, useState } from 'react';
-import type { DragEvent, ReactElement } from 'react';
+import type { CSSProperties, DragEvent, ReactElement } from 'react';
 import {
   addNode,
+  canvasDeriver,
   connect,
   deleteElements,
   moveNodes,
-  toCanvas,
 } from '../model/definition-graph.ts';
 import type { DesignerEdge, DesignerNode, Selection, Size } from '../model/definition-graph.ts';
 import { isNodeKind, kindInfo } from '../model/node-kinds.ts';
@@ -37,8 +49,6 @@ interface FlowCanvasProps {
   problems: readonly Problem[];
   selection: Selection;
   activeNodes: ReadonlySet<string>;
-  sizes: ReadonlyMap<string, Size>;
-  onSizes: (update: (sizes: Map<string, Size>) => Map<string, Size>) => void;
   onChange: DefinitionUpdate;
   /** Takes a selection or an update of the current one (React's state setter fits). */
   onSelectionChange: (next: Selection | ((current: Selection) => Selection)) => void;
@@ -56,23 +66,34 @@ function applySelection(
   return [...next];
 }
 
+// What React Flow is given must not change between renders: a new object in its props is
+// copied into its store and re-renders whatever reads it (a new `defaultEdgeOptions`, say,
+// re-renders every edge).
+const deleteKeys = ['Delete', 'Backspace'];
+const multiSelectionKeys = ['Shift', 'Meta', 'Control'];
+const snapGrid: [number, number] = [16, 16];
+const fitViewOptions: FitViewOptions = { padding: 0.2, maxZoom: 1.1 };
+const connectionLineStyle: CSSProperties = { strokeWidth: 2, stroke: '#2563eb' };
+const proOptions: ProOptions = { hideAttribution: true };
+const miniMapStyle: CSSProperties = { width: 168, height: 112 };
+const miniMapColor = (n: DesignerNode): string => kindInfo(n.data.flowNode.type).accent;
+
 export function FlowCanvas(props: FlowCanvasProps): ReactElement {
-  const {
-    definition,
-    problems,
-    selection,
-    activeNodes,
-    sizes,
-    onSizes,
-    onChange,
-    onSelectionChange,
-  } = props;
+  const { definition, problems, selection, activeNodes, onChange, onSelectionChange } = props;
   const { screenToFlowPosition } = useReactFlow();
   const [dragOver, setDragOver] = useState(false);
+  // Sizes React Flow measured, handed back with each node so it keeps them (it drops the sizes
+  // of a node it is given without). Only the canvas re-renders when cards are measured.
+  const [sizes, setSizes] = useState<ReadonlyMap<string, Size>>(() => new Map());
+  const [derive] = useState(canvasDeriver);
 
-  const { nodes, edges } = useMemo(
-    () => toCanvas(definition, { problems, selection, sizes, activeNodes }),
-    [definition, problems, selection, sizes, activeNodes],
+  const nodes = useMemo(
+    () => derive.nodes(definition, { problems, selection, sizes, activeNodes }),
+    [derive, definition, problems, selection, sizes, activeNodes],
+  );
+  const edges = useMemo(
+    () => derive.edges(definition, { problems, selection }),
+    [derive, definition, problems, selection],
   );
 
   const onNodesChange = useCallback(
@@ -93,7 +114,7 @@ export function FlowCanvas(props: FlowCanvasProps): ReactElement {
           group: `move:${[...positions.keys()].join(',')}`,
         });
       if (measured.size > 0) {
-        onSizes((current) => {
+        setSizes((current) => {
           const next = new Map(current);
           measured.forEach((size, id) => next.set(id, size));
           return next;
@@ -108,7 +129,7 @@ export function FlowCanvas(props: FlowCanvasProps): ReactElement {
         }));
       }
     },
-    [onChange, onSizes, onSelectionChange],
+    [onChange, onSelectionChange],
   );
 
   const onEdgesChange = useCallback(
@@ -186,29 +207,28 @@ export function FlowCanvas(props: FlowCanvasProps): ReactElement {
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         onDelete={onDelete}
-        deleteKeyCode={['Delete', 'Backspace']}
-        multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+        deleteKeyCode={deleteKeys}
+        multiSelectionKeyCode={multiSelectionKeys}
         selectionKeyCode="Shift"
         nodesFocusable
         edgesFocusable
         onlyRenderVisibleElements
         snapToGrid
-        snapGrid={[16, 16]}
+        snapGrid={snapGrid}
         fitView
-        fitViewOptions={{ padding: 0.2, maxZoom: 1.1 }}
+        fitViewOptions={fitViewOptions}
         minZoom={0.2}
         maxZoom={2}
-        defaultEdgeOptions={{ type: 'smoothstep' }}
-        connectionLineStyle={{ strokeWidth: 2, stroke: '#2563eb' }}
-        proOptions={{ hideAttribution: true }}
+        connectionLineStyle={connectionLineStyle}
+        proOptions={proOptions}
         aria-label="Flow canvas"
       >
         <Background variant={BackgroundVariant.Dots} gap={16} size={1.2} color="#cbd5e1" />
         <MiniMap
           pannable
-          style={{ width: 168, height: 112 }}
+          style={miniMapStyle}
           zoomable
-          nodeColor={(n: DesignerNode) => kindInfo(n.data.flowNode.type).accent}
+          nodeColor={miniMapColor}
           nodeStrokeWidth={3}
           ariaLabel="Mini map"
         />

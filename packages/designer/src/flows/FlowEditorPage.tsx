@@ -16,10 +16,11 @@ import {
   deleteElements,
   emptySelection,
   freePosition,
+  measuredSizes,
   replaceEdge,
   replaceNode,
 } from '../model/definition-graph.ts';
-import type { Selection, Size } from '../model/definition-graph.ts';
+import type { Selection } from '../model/definition-graph.ts';
 import { InstancesPanel } from '../panels/InstancesPanel.tsx';
 import { ProblemsPanel } from '../panels/ProblemsPanel.tsx';
 import { PublishDialog } from '../panels/PublishDialog.tsx';
@@ -79,7 +80,6 @@ function Editor({ flowKey }: { flowKey: string }): ReactElement {
   const doc = useFlowDocument(flowKey);
   const { definition, problems } = doc;
   const [selection, setSelection] = useState<Selection>(emptySelection);
-  const [sizes, setSizes] = useState<Map<string, Size>>(new Map());
   const [tab, setTab] = useState<Tab>('problems');
   const [panelOpen, setPanelOpen] = useState(true);
   const [connectors, setConnectors] = useState<ConnectorDescription[] | null>(null);
@@ -142,12 +142,13 @@ function Editor({ flowKey }: { flowKey: string }): ReactElement {
             y: rect.top + rect.height / 2,
           })
         : { x: 0, y: 0 };
+      const sizes = measuredSizes(flow.getNodes());
       const position = freePosition(definition, { x: centre.x - 100, y: centre.y - 48 }, sizes);
       const result = addNode(definition, kind, position);
       doc.update(() => result.definition);
       setSelection({ nodes: [result.nodeId], edges: [] });
     },
-    [definition, doc, flow, sizes],
+    [definition, doc, flow],
   );
 
   const focusProblem = useCallback(
@@ -174,12 +175,12 @@ function Editor({ flowKey }: { flowKey: string }): ReactElement {
 
   const tidy = useCallback(async () => {
     if (!definition) return;
-    const laidOut = await autoLayout(definition, sizes);
+    const laidOut = await autoLayout(definition, measuredSizes(flow.getNodes()));
     doc.update(() => laidOut);
     window.requestAnimationFrame(
       () => void flow.fitView({ padding: 0.2, duration: 300, maxZoom: 1.1 }),
     );
-  }, [definition, doc, flow, sizes]);
+  }, [definition, doc, flow]);
 
   const commands = useEditorCommands({
     doc,
@@ -348,8 +349,6 @@ function Editor({ flowKey }: { flowKey: string }): ReactElement {
                 problems={problems}
                 selection={selection}
                 activeNodes={watched?.nodes ?? emptySet}
-                sizes={sizes}
-                onSizes={setSizes}
                 onChange={doc.update}
                 onSelectionChange={setSelection}
               />

@@ -2,6 +2,7 @@ import type { FlowDefinition, Problem } from '@waybill/shared';
 import { describe, expect, it } from 'vitest';
 import {
   addNode,
+  canvasDeriver,
   connect,
   deleteElements,
   freePosition,
@@ -221,5 +222,47 @@ describe('freePosition', () => {
     const spot = freePosition(definition, { x: 10, y: 10 });
     expect(spot.x).toBe(10);
     expect(spot.y).toBeGreaterThanOrEqual(96 + 16);
+  });
+});
+
+describe('canvasDeriver', () => {
+  it('keeps the objects of nodes and edges whose inputs did not change', () => {
+    const derive = canvasDeriver();
+    const definition = flow();
+    const nodes = derive.nodes(definition);
+    const edges = derive.edges(definition);
+    const moved = moveNodes(definition, new Map([['gate', { x: 240, y: 16 }]]));
+    const again = derive.nodes(moved);
+    expect(again.map((n, i) => n === nodes[i])).toEqual([true, false, true, true]);
+    expect(again[1]?.position).toEqual({ x: 240, y: 16 });
+    // The edges leaving the moved gate are labelled after it, so they are derived again.
+    const edgesAgain = derive.edges(moved);
+    expect(edgesAgain.map((e, i) => e === edges[i])).toEqual([true, false, false, true]);
+  });
+
+  it('gives a measured or selected node a new object but keeps its data for the card', () => {
+    const derive = canvasDeriver();
+    const definition = flow();
+    const [, gate] = derive.nodes(definition);
+    const sizes = new Map([['gate', { width: 200, height: 120 }]]);
+    const [, measured] = derive.nodes(definition, { sizes });
+    expect(measured).not.toBe(gate);
+    expect(measured?.measured).toEqual({ width: 200, height: 120 });
+    expect(measured?.data).toBe(gate?.data);
+    const selection = { nodes: ['gate'], edges: [] };
+    const [start, selected] = derive.nodes(definition, { sizes, selection });
+    expect(selected?.selected).toBe(true);
+    expect(selected?.data).toBe(gate?.data);
+    expect(derive.nodes(definition, { sizes, selection })[0]).toBe(start);
+  });
+
+  it('derives a node again when its problems change, not when a validation repeats them', () => {
+    const derive = canvasDeriver();
+    const definition = flow();
+    const [first] = derive.nodes(definition, { problems: [problem('start', 'warning')] });
+    const [repeated] = derive.nodes(definition, { problems: [problem('start', 'warning')] });
+    expect(repeated).toBe(first);
+    const [worse] = derive.nodes(definition, { problems: [problem('start', 'error')] });
+    expect(worse?.data.problems.map((p) => p.severity)).toEqual(['error']);
   });
 });

@@ -103,6 +103,53 @@ export interface CanvasOptions {
   activeNodes?: ReadonlySet<string>;
 }
 
+const noProblems: Problem[] = [];
+
+/** The canvas node of one definition node (at `index`, for the fallback position). */
+function canvasNode(
+  flowNode: FlowNode,
+  index: number,
+  data: DesignerNodeData,
+  selected: boolean,
+  size: Size | undefined,
+): DesignerNode {
+  return {
+    id: flowNode.id,
+    type: flowNode.type,
+    position: flowNode.position ?? { x: index * 260, y: 0 },
+    selected,
+    ariaLabel: `${kindInfo(flowNode.type).label}: ${flowNode.name || flowNode.id}`,
+    data,
+    ...(size ? { measured: size } : {}),
+  };
+}
+
+/** The canvas edge of one definition edge, labelled after its source's exit. */
+function canvasEdge(
+  flowEdge: FlowEdge,
+  source: FlowNode | undefined,
+  problems: Problem[],
+  selected: boolean,
+): DesignerEdge {
+  const handle = drawnHandle(source, flowEdge);
+  const exits = source ? exitsOf(source) : [];
+  const label =
+    flowEdge.label ??
+    (exits.length > 1 && source && handle !== null ? exitLabel(source, handle) : undefined);
+  return {
+    id: flowEdge.id,
+    source: flowEdge.source,
+    target: flowEdge.target,
+    sourceHandle: handle,
+    targetHandle: null,
+    selected,
+    type: 'smoothstep',
+    data: { flowEdge, problems },
+    className: problems.length > 0 ? `edge-${worstSeverity(problems) ?? 'warning'}` : undefined,
+    ...(label ? { label } : {}),
+  };
+}
+
 /**
  * Derives React Flow nodes and edges from the definition.
  *
@@ -119,47 +166,164 @@ export function toCanvas(
   const selectedNodes = new Set(options.selection?.nodes ?? []);
   const selectedEdges = new Set(options.selection?.edges ?? []);
   const nodesById = new Map(definition.nodes.map((n) => [n.id, n]));
-
-  const nodes = definition.nodes.map((flowNode, index): DesignerNode => {
-    const size = options.sizes?.get(flowNode.id);
-    return {
-      id: flowNode.id,
-      type: flowNode.type,
-      position: flowNode.position ?? { x: index * 260, y: 0 },
-      selected: selectedNodes.has(flowNode.id),
-      ariaLabel: `${kindInfo(flowNode.type).label}: ${flowNode.name || flowNode.id}`,
-      data: {
-        flowNode,
-        problems: byNode.get(flowNode.id) ?? [],
-        active: options.activeNodes?.has(flowNode.id) ?? false,
-      },
-      ...(size ? { measured: size } : {}),
+  const nodes = definition.nodes.map((flowNode, index) => {
+    const data: DesignerNodeData = {
+      flowNode,
+      problems: byNode.get(flowNode.id) ?? [],
+      active: options.activeNodes?.has(flowNode.id) ?? false,
     };
+    const selected = selectedNodes.has(flowNode.id);
+    return canvasNode(flowNode, index, data, selected, options.sizes?.get(flowNode.id));
   });
-
-  const edges = definition.edges.map((flowEdge): DesignerEdge => {
-    const problems = byEdge.get(flowEdge.id) ?? [];
-    const source = nodesById.get(flowEdge.source);
-    const handle = drawnHandle(source, flowEdge);
-    const exits = source ? exitsOf(source) : [];
-    const label =
-      flowEdge.label ??
-      (exits.length > 1 && source && handle !== null ? exitLabel(source, handle) : undefined);
-    return {
-      id: flowEdge.id,
-      source: flowEdge.source,
-      target: flowEdge.target,
-      sourceHandle: handle,
-      targetHandle: null,
-      selected: selectedEdges.has(flowEdge.id),
-      type: 'smoothstep',
-      data: { flowEdge, problems },
-      className: problems.length > 0 ? `edge-${worstSeverity(problems) ?? 'warning'}` : undefined,
-      ...(label ? { label } : {}),
-    };
-  });
-
+  const edges = definition.edges.map((flowEdge) =>
+    canvasEdge(
+      flowEdge,
+      nodesById.get(flowEdge.source),
+      byEdge.get(flowEdge.id) ?? [],
+      selectedEdges.has(flowEdge.id),
+    ),
+  );
   return { nodes, edges };
+}
+
+/** Whether two lists of problems say the same (a new validation often repeats the last one). */
+function sameProblems(a: readonly Problem[], b: readonly Problem[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((p, i) => {
+    const q = b[i];
+    return (
+      q !== undefined &&
+      p.severity === q.severity &&
+      p.field === q.field &&
+      p.message === q.message &&
+      p.code === q.code
+    );
+  });
+}
+
+interface NodeInputs {
+  flowNode: FlowNode;
+  index: number;
+  problems: Problem[];
+  active: boolean;
+  selected: boolean;
+  size: Size | undefined;
+  node: DesignerNode;
+}
+
+interface EdgeInputs {
+  flowEdge: FlowEdge;
+  source: FlowNode | undefined;
+  problems: Problem[];
+  selected: boolean;
+  edge: DesignerEdge;
+}
+
+export interface CanvasDeriver {
+  nodes: (definition: FlowDefinition, options?: CanvasOptions) => DesignerNode[];
+  edges: (definition: FlowDefinition, options?: CanvasOptions) => DesignerEdge[];
+}
+
+/**
+ * Derives the canvas like `toCanvas`, but keeps the objects of the previous call for every node
+ * and edge whose inputs are unchanged, so React Flow (which compares nodes by identity) updates
+ * and re-renders only what changed: a node measured, moved or selected, an edge re-labelled.
+ * A node's `data` survives a change of size, selection or position, so its card does not render.
+ *
+ * ```ts
+ * const derive = canvasDeriver();
+ * const nodes = derive.nodes(definition, { problems, selection, sizes });
+ * ```
+ */
+export function canvasDeriver(): CanvasDeriver {
+  let nodeCache = new Map<string, NodeInputs>();
+  let edgeCache = new Map<string, EdgeInputs>();
+  return {
+    nodes(definition, options = {}) {
+      const byNode = problemsByNode(options.problems ?? []);
+      const selectedNodes = new Set(options.selection?.nodes ?? []);
+      const next = new Map<string, NodeInputs>();
+      const nodes = definition.nodes.map((flowNode, index) => {
+        const problems = byNode.get(flowNode.id) ?? noProblems;
+        const active = options.activeNodes?.has(flowNode.id) ?? false;
+        const selected = selectedNodes.has(flowNode.id);
+        const size = options.sizes?.get(flowNode.id);
+        const before = nodeCache.get(flowNode.id);
+        let inputs: NodeInputs;
+        if (
+          before &&
+          before.flowNode === flowNode &&
+          (flowNode.position !== undefined || before.index === index) &&
+          before.active === active &&
+          sameProblems(before.problems, problems)
+        ) {
+          const unchanged =
+            before.selected === selected &&
+            before.size?.width === size?.width &&
+            before.size?.height === size?.height;
+          inputs = unchanged
+            ? before
+            : {
+                ...before,
+                selected,
+                size,
+                node: canvasNode(flowNode, index, before.node.data, selected, size),
+              };
+        } else {
+          const data: DesignerNodeData = { flowNode, problems, active };
+          const node = canvasNode(flowNode, index, data, selected, size);
+          inputs = { flowNode, index, problems, active, selected, size, node };
+        }
+        next.set(flowNode.id, inputs);
+        return inputs.node;
+      });
+      nodeCache = next;
+      return nodes;
+    },
+    edges(definition, options = {}) {
+      const byEdge = problemsByEdge(options.problems ?? []);
+      const selectedEdges = new Set(options.selection?.edges ?? []);
+      const nodesById = new Map(definition.nodes.map((n) => [n.id, n]));
+      const next = new Map<string, EdgeInputs>();
+      const edges = definition.edges.map((flowEdge) => {
+        const source = nodesById.get(flowEdge.source);
+        const problems = byEdge.get(flowEdge.id) ?? noProblems;
+        const selected = selectedEdges.has(flowEdge.id);
+        const before = edgeCache.get(flowEdge.id);
+        const inputs =
+          before &&
+          before.flowEdge === flowEdge &&
+          before.source === source &&
+          before.selected === selected &&
+          sameProblems(before.problems, problems)
+            ? before
+            : {
+                flowEdge,
+                source,
+                problems,
+                selected,
+                edge: canvasEdge(flowEdge, source, problems, selected),
+              };
+        next.set(flowEdge.id, inputs);
+        return inputs.edge;
+      });
+      edgeCache = next;
+      return edges;
+    },
+  };
+}
+
+/** The sizes React Flow measured, by node id (nodes not drawn yet have none). */
+export function measuredSizes(
+  nodes: readonly { id: string; measured?: { width?: number; height?: number } }[],
+): Map<string, Size> {
+  const sizes = new Map<string, Size>();
+  for (const node of nodes) {
+    const { width, height } = node.measured ?? {};
+    if (width !== undefined && height !== undefined) sizes.set(node.id, { width, height });
+  }
+  return sizes;
 }
 
 /**
