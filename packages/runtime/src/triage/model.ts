@@ -34,6 +34,8 @@ export interface TriageModelData {
   slots: string;
   /** `categories.length` weights per slot, in slot order, as base64 of a Float32Array. */
   weights: string;
+  /** The share of examples held out of training (see {@link isHeldOut}), when it was recorded. */
+  heldOut?: number;
 }
 
 export interface TrainOptions {
@@ -194,6 +196,8 @@ export class TriageModel implements Classifier {
   readonly modelVersion: string;
   readonly categories: readonly string[];
   readonly temperature: number;
+  /** The share of examples held out when it was trained (null: not recorded). */
+  readonly heldOut: number | null;
   readonly #weights: Weights;
   readonly #dimension: number;
 
@@ -203,7 +207,9 @@ export class TriageModel implements Classifier {
     temperature: number;
     weights: Weights;
     dimension: number;
+    heldOut?: number | null | undefined;
   }) {
+    this.heldOut = options.heldOut ?? null;
     this.modelVersion = options.modelVersion;
     this.categories = options.categories;
     this.temperature = options.temperature;
@@ -234,6 +240,7 @@ export class TriageModel implements Classifier {
       temperature: data.temperature,
       weights: new Weights(classes, Float64Array.from(data.bias), rows),
       dimension: data.dimension,
+      heldOut: data.heldOut,
     });
   }
 
@@ -255,6 +262,7 @@ export class TriageModel implements Classifier {
       temperature: this.temperature,
       weights: this.#weights,
       dimension: this.#dimension,
+      heldOut: this.heldOut,
     });
   }
 
@@ -313,6 +321,7 @@ export class TriageModel implements Classifier {
       bias: [...this.#weights.bias],
       slots: toBase64(slots.buffer),
       weights: toBase64(weights.buffer),
+      ...(this.heldOut === null ? {} : { heldOut: this.heldOut }),
     };
   }
 }

@@ -183,6 +183,36 @@ describe('waybill triage', () => {
     expect(out).toMatch(/^triage-4: accuracy \d+\.\d%, macro-F1 0\.\d+, ECE 0\.\d+/m);
   });
 
+  test('evaluate holds out what train held out: imported examples keep their file ids', async () => {
+    const { out } = await run([
+      'train',
+      '--generate',
+      '1500',
+      '--seed',
+      '8',
+      '--import',
+      '--holdout',
+      '0.3',
+      '--epochs',
+      '2',
+      '--json',
+    ]);
+    const trained = JSON.parse(out) as { model: string; evaluation: { examples: number } };
+    const ids = new Set((await loadTriageExamples(t.db)).map((e) => e.id));
+    expect(ids.has('gen-8-0')).toBe(true);
+    const model = (await listTriageModels(t.db)).find((m) => m.modelVersion === trained.model);
+    expect(model?.active).toBe(true);
+    const evaluated = JSON.parse((await run(['evaluate', '--json'])).out) as {
+      evaluation: { examples: number };
+    };
+    // Everything the generated run held out (30 %) is evaluated again, with the earlier sets'
+    // held-out examples; nothing it trained on is.
+    expect(evaluated.evaluation.examples).toBeGreaterThanOrEqual(trained.evaluation.examples);
+    expect(evaluated.evaluation.examples).toBeLessThan(
+      (await loadTriageExamples(t.db)).length * 0.35,
+    );
+  });
+
   test('unknown subcommands and bad options say what is wrong', async () => {
     await expect(run(['tune'])).rejects.toThrow(/Unknown triage command tune/);
     await expect(run(['train', '--holdout', 'lots'])).rejects.toThrow(/--holdout lots/);

@@ -165,13 +165,15 @@ export async function loadTriageExamples(
 ): Promise<(LabelledExample & { id: string; createdAt: Date })[]> {
   let query = db
     .selectFrom('triage_examples')
-    .select(['id', 'text', 'features', 'category', 'created_at'])
+    .select(['id', 'text', 'features', 'category', 'created_at', 'source_ref'])
     .orderBy('created_at')
     .orderBy('id');
   if (options.since) query = query.where('created_at', '>', options.since);
   const rows = await query.execute();
   return rows.map((r) => ({
-    id: r.id,
+    // An imported example keeps the id it had in its file, so it is held out (or not) in the
+    // database exactly as it was when the file was trained on.
+    id: r.source_ref?.startsWith('import:') ? r.source_ref.slice('import:'.length) : r.id,
     text: r.text,
     features: r.features,
     category: r.category,

@@ -183,6 +183,8 @@ async function train(args: string[], io: TriageCommandIo): Promise<void> {
     `trained in ${((Date.now() - started) / 1000).toFixed(1)} s; temperature ${trained.classifier.temperature} fitted on ${trained.calibratedOn} examples`,
   );
   const evaluation = testSet.length > 0 ? evaluateClassifier(trained.classifier, testSet) : null;
+  // `evaluate` holds out the same share later.
+  trained.data.heldOut = holdout;
   const stored = await saveTriageModel(db, trained, {
     trainedBy: io.actor ?? 'cli',
     evaluation,
@@ -224,7 +226,9 @@ async function evaluate(args: string[], io: TriageCommandIo): Promise<void> {
     examples = readExamplesFile(values.file);
     io.err(`evaluating ${model.modelVersion} on ${examples.length} examples from ${values.file}`);
   } else {
-    const holdout = numberOption(values.holdout, 'holdout', 0.2);
+    // The share held out when the model was trained, unless told otherwise: a larger one would
+    // evaluate on examples the model learnt from.
+    const holdout = numberOption(values.holdout, 'holdout', model.heldOut ?? 0.2);
     const stored = (await listTriageModels(db)).find((m) => m.modelVersion === model.modelVersion);
     const all = await loadTriageExamples(db);
     // Held-out examples were never trained on; examples labelled later were not either.
