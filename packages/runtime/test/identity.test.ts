@@ -80,6 +80,8 @@ describe('sign-in', () => {
       /; Path=\/; Max-Age=\d+; SameSite=Strict; HttpOnly$/,
     );
     expect(cookies.find((c) => c.startsWith('waybill_csrf='))).not.toContain('HttpOnly');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     const stored = await testDb.db.selectFrom('sessions').select('id_hash').execute();
     const token = decodeURIComponent(cookies[0]!.split(';')[0]!.split('=')[1]!);
     expect(stored.map((s) => s.id_hash)).not.toContain(token);

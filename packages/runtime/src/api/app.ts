@@ -138,6 +138,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.addHook('onRequest', async (request, reply) => {
     // Echo the id on every answer (errors included), so a caller can quote it in a ticket.
     reply.header('x-request-id', request.id);
+    // No framing (clickjacking of the sign-in page and of task decisions), no MIME sniffing, and
+    // no full URLs (task links) leaking to other sites in Referer.
+    reply.header('x-frame-options', 'DENY');
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'same-origin');
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
