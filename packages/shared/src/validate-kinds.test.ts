@@ -147,8 +147,15 @@ describe('subflow', () => {
   ];
   const flows = [{ key: 'pod-chase', versions: [1, 2] }];
 
-  test('a call of a published flow is fine, and the failed exit is optional', () => {
-    expect(validate({ ...base, nodes: call({ version: 2 }), edges }, { flows })).toEqual([]);
+  test('a call of a published flow is fine; an unconnected failed exit is only a warning', () => {
+    expect(validate({ ...base, nodes: call({ version: 2 }), edges }, { flows })).toEqual([
+      expect.objectContaining({
+        code: 'subflow.failed-unhandled',
+        severity: 'warning',
+        nodeId: 'call',
+        field: 'exits.failed',
+      }),
+    ]);
   });
   test.each([
     ['subflow.recursive', { flow: 'kinds' }, ['call', 'flow']],

@@ -404,6 +404,13 @@ function checkEdges(flow: FlowDefinition, problems: Problems, scope: Scope): voi
       );
   }
   for (const node of flow.nodes) {
+    if (node.type === 'subflow' && !used.has(`${node.id}/failed`))
+      problems.warning(
+        'subflow.failed-unhandled',
+        node.id,
+        'exits.failed',
+        `exit 'failed' of '${node.id}' is not connected: a child that fails or ends otherwise leaves the instance waiting here`,
+      );
     for (const exit of requiredExits(node)) {
       if (!used.has(`${node.id}/${exit}`)) {
         problems.error(
