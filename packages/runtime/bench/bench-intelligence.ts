@@ -17,6 +17,8 @@ import { intelligenceReport } from '../src/intelligence/figures.ts';
 import { addDays, utcToday, type IntelligenceFiltersInput } from '../src/intelligence/filters.ts';
 
 const { values } = parseArgs({
+  // `pnpm <script> -- --flag` passes the `--` through.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: { repeats: { type: 'string', default: '7' } },
 });
 const repeats = Number(values.repeats);

@@ -25,6 +25,8 @@ import { refreshRollup } from '../src/intelligence/rollup.ts';
 import { loadTemplate, withParameters } from '../src/templates.ts';
 
 const { values } = parseArgs({
+  // `pnpm <script> -- --flag` passes the `--` through.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     instances: { type: 'string', default: '100000' },
     days: { type: 'string', default: '365' },

@@ -48,6 +48,7 @@ const up = [
      AND NEW.context IS DISTINCT FROM OLD.context)
    EXECUTE FUNCTION waybill_instance_dimensions()`,
   `CREATE INDEX instances_completed_at ON instances (completed_at) WHERE completed_at IS NOT NULL`,
+  `CREATE INDEX instances_running ON instances (created_at) WHERE status = 'running'`,
   `CREATE INDEX instances_customer_created ON instances (customer, created_at)`,
   `CREATE INDEX instances_customer_completed ON instances (customer, completed_at)
      WHERE completed_at IS NOT NULL`,
@@ -100,6 +101,7 @@ const down = [
   'DROP INDEX IF EXISTS instances_customer_completed',
   'DROP INDEX IF EXISTS instances_customer_created',
   'DROP INDEX IF EXISTS instances_completed_at',
+  'DROP INDEX IF EXISTS instances_running',
   'DROP TRIGGER IF EXISTS instances_dimensions_update ON instances',
   'DROP TRIGGER IF EXISTS instances_dimensions ON instances',
   'DROP FUNCTION IF EXISTS waybill_instance_dimensions()',
