@@ -101,20 +101,29 @@ function utcDay(column: RawBuilder<unknown>): RawBuilder<string> {
  * an exception routed to its owner). `column` is `created_at` or the resolution time; the range
  * predicate sits inside each branch so the indexes on those columns serve it.
  */
-function exceptionRows(on: 'opened' | 'resolved', from: string, to: string): RawBuilder<unknown> {
-  const fromTs = `${from}T00:00:00Z`;
-  const toTs = `${to}T00:00:00Z`;
+function exceptionRows(
+  on: 'opened' | 'resolved',
+  range: { from: string; to: string },
+  f: ResolvedFilters,
+): RawBuilder<unknown> {
+  const fromTs = `${range.from}T00:00:00Z`;
+  const toTs = `${range.to}T00:00:00Z`;
+  // A customer's exceptions are found from its instances (indexed), not by scanning the range.
+  const ofCustomer =
+    f.customer === null
+      ? sql``
+      : sql`and instance_id in (select i.id from instances i where ${instanceFilter(f)})`;
   const exceptionsAt = on === 'opened' ? sql`e.created_at` : sql`e.resolved_at`;
   const tasksAt = on === 'opened' ? sql`t.created_at` : sql`t.completed_at`;
   return sql`
     select e.instance_id, e.category, e.created_at, e.resolved_at, e.sla_due_at
       from exceptions e
-     where ${exceptionsAt} >= ${fromTs} and ${exceptionsAt} < ${toTs}
+     where ${exceptionsAt} >= ${fromTs} and ${exceptionsAt} < ${toTs} ${ofCustomer}
     union all
     select t.instance_id, ${categoryOfRole(sql`t.candidate_roles->>0`)}, t.created_at,
            case when t.status <> 'open' then t.completed_at end, t.due_at
       from tasks t
-     where ${tasksAt} >= ${fromTs} and ${tasksAt} < ${toTs}
+     where ${tasksAt} >= ${fromTs} and ${tasksAt} < ${toTs} ${ofCustomer}
        and not exists (select 1 from exceptions e2
                         where e2.instance_id = t.instance_id and e2.task_key = t.task_key)`;
 }
@@ -182,21 +191,21 @@ export function factsQuery(f: ResolvedFilters, from: string, to: string): RawBui
    group by 1, 2, 3, 4, 5, 7
   union all
   select ${utcDay(sql`x.created_at`)}, ${dims}, 'exOpened', x.category, count(*), 0
-    from (${exceptionRows('opened', from, to)}) as x(instance_id, category, created_at, resolved_at, sla_due_at)
+    from (${exceptionRows('opened', { from, to }, f)}) as x(instance_id, category, created_at, resolved_at, sla_due_at)
     join instances i on i.id = x.instance_id
    where ${where}
    group by 1, 2, 3, 4, 5, 7
   union all
   select ${utcDay(sql`x.resolved_at`)}, ${dims}, 'exResolved', x.category, count(*),
          sum(extract(epoch from (x.resolved_at - x.created_at)) * 1000)
-    from (${exceptionRows('resolved', from, to)}) as x(instance_id, category, created_at, resolved_at, sla_due_at)
+    from (${exceptionRows('resolved', { from, to }, f)}) as x(instance_id, category, created_at, resolved_at, sla_due_at)
     join instances i on i.id = x.instance_id
    where ${where} and x.resolved_at is not null
    group by 1, 2, 3, 4, 5, 7
   union all
   select ${utcDay(sql`x.resolved_at`)}, ${dims}, 'exSla', x.category, count(*),
          count(*) filter (where x.resolved_at <= x.sla_due_at)
-    from (${exceptionRows('resolved', from, to)}) as x(instance_id, category, created_at, resolved_at, sla_due_at)
+    from (${exceptionRows('resolved', { from, to }, f)}) as x(instance_id, category, created_at, resolved_at, sla_due_at)
     join instances i on i.id = x.instance_id
    where ${where} and x.resolved_at is not null and x.sla_due_at is not null
    group by 1, 2, 3, 4, 5, 7`;
