@@ -42,7 +42,6 @@ import { Worker } from './engine/worker.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createPlatform, RUNTIME_VERSION } from './platform.ts';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoUsers } from './identity/bootstrap.ts';
-import { DEMO_PASSWORD, DEMO_USERS, seedDemoUsers } from './identity/bootstrap.ts';
 import { isRuntimeError } from './engine/runtime.error.ts';
 import { listTemplates, loadTemplate, withParameters } from './templates.ts';
 import { DemoUsageError, demoUsage, runDemoCommand } from './demo/demo.command.ts';
@@ -338,9 +337,6 @@ async function startCommand(args: string[]): Promise<void> {
   // The demo's users: a process owner, an operator and two approvers per approver role.
   if (values.demo) await seedDemoUsers(platform.db);
   const admin = platform.admin;
-  // The demo's users: a process owner, an operator and two approvers per approver role.
-  if (values.demo) await seedDemoUsers(platform.db);
-  const admin = platform.admin;
   const url = await platform.listen({ port, host: values.host ?? '0.0.0.0' });
   const localUrl = `http://localhost:${new URL(url).port}`;
   const traffic = values.demo
@@ -373,11 +369,6 @@ async function startCommand(args: string[]): Promise<void> {
         : '',
       systems ? `  EDI        drop X12 files (850, 856, 820) in ${systems.ediInbound}` : '',
       values.demo ? '  Demo       posting sample events every second or two' : '',
-      '',
-      `  Sign in    ${admin.username} / ${admin.password ?? '(password as first printed; reset with WAYBILL_ADMIN_PASSWORD on a new data dir)'}${admin.file ? `  (saved in ${admin.file})` : admin.source === 'env' ? '  (from WAYBILL_ADMIN_PASSWORD)' : ''}`,
-      values.demo
-        ? `  Demo users ${DEMO_USERS.map((u) => u.username).join(', ')}\n             password for each: ${DEMO_PASSWORD}  (demo only)`
-        : '',
       '',
       `  Sign in    ${admin.username} / ${admin.password ?? '(password as first printed; reset with WAYBILL_ADMIN_PASSWORD on a new data dir)'}${admin.file ? `  (saved in ${admin.file})` : admin.source === 'env' ? '  (from WAYBILL_ADMIN_PASSWORD)' : ''}`,
       values.demo
