@@ -102,6 +102,54 @@ describe('parallel split and join', () => {
   });
 });
 
+describe('a parallel block whose branches call a connector and wait on a timer', () => {
+  const flow = defineFlow({
+    nodes: [
+      { id: 'begin', type: 'start' },
+      {
+        id: 'fork',
+        type: 'parallel',
+        mode: 'split',
+        join: 'meet',
+        branches: [{ id: 'erp' }, { id: 'cool' }],
+      },
+      { id: 'post', type: 'connectorCall', connector: 'erp', operation: 'postInvoice' },
+      { id: 'wait', type: 'timer', delay: 'PT1H' },
+      { id: 'meet', type: 'parallel', mode: 'join' },
+      { id: 'done', type: 'end' },
+    ],
+    edges: [
+      { id: 'e1', source: 'begin', target: 'fork' },
+      { id: 'e2', source: 'fork', sourceHandle: 'erp', target: 'post' },
+      { id: 'e3', source: 'fork', sourceHandle: 'cool', target: 'wait' },
+      { id: 'e4', source: 'post', sourceHandle: 'success', target: 'meet' },
+      { id: 'e5', source: 'wait', target: 'meet' },
+      { id: 'e6', source: 'meet', target: 'done' },
+    ],
+  });
+
+  test('each branch gets its own effect keys, and the join waits for both feedbacks', () => {
+    const first = start(flow);
+    expect(effectsOf(first, 'waybill.callConnector').map((e) => e.params.effectKey)).toEqual([
+      'post#1',
+    ]);
+    expect(effectsOf(first, 'waybill.scheduleTimer').map((e) => e.params.timerKey)).toEqual([
+      'wait#1:delay',
+    ]);
+    const fired = deliver(first.machine, first.snapshot, {
+      type: 'waybill.timer.fired',
+      timerKey: 'wait#1:delay',
+    });
+    expect(fired.activeNodes.sort()).toEqual(['meet', 'post']);
+    const posted = deliver(first.machine, fired.snapshot, {
+      type: 'waybill.effect.succeeded',
+      effectKey: 'post#1',
+      output: {},
+    });
+    expect(posted.done).toBe(true);
+  });
+});
+
 describe('subflow', () => {
   const flow = defineFlow({
     variables: [{ name: 'child', type: 'any' }],
