@@ -30,6 +30,20 @@ test('each new kind is dragged from the palette and edited in its own form', asy
     ],
     edges: [{ id: 'e1', source: 'start', target: 'end' }],
   });
+  const child = await seedFlow(
+    request,
+    'pod-chase',
+    {
+      name: 'POD chase',
+      trigger: { event: 'pod.chase' },
+      nodes: [
+        { id: 'start', type: 'start' },
+        { id: 'end', type: 'end', outcome: 'received' },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'end' }],
+    },
+    { publish: true },
+  );
   await openFlow(page, key);
   await expect(nodes(page)).toHaveCount(2);
   const box = await page.getByTestId('canvas').boundingBox();
@@ -57,10 +71,14 @@ test('each new kind is dragged from the palette and edited in its own form', asy
   // Subflow: the called flow and the outcomes that get their own exit.
   await dropFromPalette(page, 'subflow', spot(-300, 40));
   await expect(page.getByTestId('node-inspector')).toHaveAttribute('data-node-id', 'subflow_1');
-  await page.getByTestId('subflow-flow').fill('pod-chase');
+  // Published flows are offered as the flow to call.
+  await expect(
+    page.getByTestId('subflow-flow-options').locator(`option[value="${child}"]`),
+  ).toBeAttached();
+  await page.getByTestId('subflow-flow').fill(child);
   await page.getByTestId('subflow-outcomes').fill('received, waived');
   await page.getByTestId('subflow-outcomes').press('Enter');
-  await expect(page.getByTestId('node-subflow_1')).toContainText('calls pod-chase');
+  await expect(page.getByTestId('node-subflow_1')).toContainText(`calls ${child}`);
   for (const exit of ['received', 'waived', 'failed'])
     await expect(page.getByTestId(`handle-subflow_1-${exit}`)).toBeAttached();
 

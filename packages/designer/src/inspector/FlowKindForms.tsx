@@ -10,8 +10,9 @@ import {
   exceptionTaxonomy,
 } from '@waybill/shared';
 import type { FlowNodeOf, ValueSource } from '@waybill/shared';
-import { useId } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { ReactElement } from 'react';
+import { api } from '../api/client.ts';
 import { ExpressionField } from './NodeInspector.tsx';
 import type { NodeFormProps } from './NodeInspector.tsx';
 import {
@@ -244,18 +245,48 @@ export function ParallelForm({
   );
 }
 
+/** Keys of the published flows other than `self`, for suggesting what a subflow calls. */
+function usePublishedFlowKeys(self: string): string[] {
+  const [keys, setKeys] = useState<string[]>([]);
+  useEffect(() => {
+    let live = true;
+    api.flows.list
+      .query()
+      .then((flows) => {
+        if (live)
+          setKeys(
+            flows.filter((f) => f.latestVersion !== null && f.key !== self).map((f) => f.key),
+          );
+      })
+      // Suggestions only: without them the key is typed by hand and checked at publish.
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [self]);
+  return keys;
+}
+
 export function SubflowForm({
   node,
   definition,
   problems,
   onChange,
 }: NodeFormProps<FlowNodeOf<'subflow'>>): ReactElement {
+  const listId = useId();
+  const published = usePublishedFlowKeys(definition.key);
   return (
     <>
       <Section title="Called flow">
+        <datalist id={listId} data-testid="subflow-flow-options">
+          {published.map((key) => (
+            <option key={key} value={key} />
+          ))}
+        </datalist>
         <TextField
           label="Flow key"
           mono
+          list={listId}
           value={node.flow}
           placeholder="pod-chase"
           testId="subflow-flow"
