@@ -79,8 +79,9 @@ test('deploy a template for a business unit from the gallery and watch its dashb
   const unit = `west-${Date.now().toString(36)}`;
   const flowKey = `pricing-variance-${unit}`;
 
-  // The gallery lists the template with what it needs.
-  await page.goto('/#/gallery');
+  // The gallery, one of the designer's sections, lists the template with what it needs.
+  await page.goto('/');
+  await page.getByTestId('nav-gallery').click();
   const card = page.getByTestId('template-pricing-variance');
   await expect(card).toContainText('Pricing variance');
   await expect(card).toContainText('waybill.erp-sandbox');

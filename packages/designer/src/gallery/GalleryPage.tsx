@@ -275,11 +275,7 @@ export function GalleryPage(): ReactElement {
   }, [version]);
   return (
     <div className="page">
-      <TopBar crumbs={<span>Template gallery</span>}>
-        <a className="btn btn--ghost" href="#/intelligence">
-          Process intelligence
-        </a>
-      </TopBar>
+      <TopBar crumbs={<span>Template gallery</span>} />
       <main className="list-page gallery" aria-labelledby="gallery-title">
         <h1 id="gallery-title">Template gallery</h1>
         <p className="list-page__intro">

@@ -481,11 +481,7 @@ export function IntelligencePage({ hash }: { hash: string }): ReactElement {
   }, []);
   return (
     <div className="page">
-      <TopBar crumbs={<span>Process intelligence</span>}>
-        <a className="btn btn--ghost" href="#/gallery">
-          Template gallery
-        </a>
-      </TopBar>
+      <TopBar crumbs={<span>Process intelligence</span>} />
       <main className="list-page intel" aria-labelledby="intel-title">
         <h1 id="intel-title">Process intelligence</h1>
         <FilterBar filters={filters} dimensions={dimensions} onApply={apply} />

@@ -6,6 +6,8 @@ import { UserMenu } from '../auth/UserMenu.tsx';
 const SECTIONS = [
   { href: '#/', label: 'Flows', permission: 'flows:read' },
   { href: '#/inbox', label: 'Inbox', permission: 'tasks:work' },
+  { href: '#/gallery', label: 'Templates', permission: 'flows:read' },
+  { href: '#/intelligence', label: 'Intelligence', permission: 'instances:read' },
   { href: '#/admin', label: 'Administration', permission: 'users:manage' },
 ] as const;
 
