@@ -514,24 +514,31 @@ function classifyParams(
 ): ClassifyParams {
   const p = action.params;
   const nodeId = text(p, 'nodeId');
-  const value = inputValue(
-    { kind: 'expr', expr: text(p, 'text') },
-    context,
-    expressions,
-    `${nodeId}.text`,
-  );
+  // An exception's record is rarely complete: a field the payload lacks is a missing signal for
+  // the classifier (null), not a failure of the instance. Other evaluation errors still fail.
+  const optional = (source: Json, where: string): Json => {
+    try {
+      return inputValue(source, context, expressions, where);
+    } catch (error) {
+      if (error instanceof InputEvaluationError && isMissingKey(error.cause)) return null;
+      throw error;
+    }
+  };
+  const value = optional({ kind: 'expr', expr: text(p, 'text') }, `${nodeId}.text`);
   const features: ClassifyParams['features'] = {};
-  for (const [name, feature] of Object.entries(
-    mappedInputs(p['features'], context, expressions, `${nodeId}.features`),
-  )) {
-    features[name] =
-      feature === null || typeof feature !== 'object' ? feature : JSON.stringify(feature);
+  const mapping = p['features'];
+  if (mapping && typeof mapping === 'object' && !Array.isArray(mapping)) {
+    for (const [name, source] of Object.entries(mapping)) {
+      const feature = optional(source, `${nodeId}.features.${name}`);
+      features[name] =
+        feature === null || typeof feature !== 'object' ? feature : JSON.stringify(feature);
+    }
   }
   const categories = p['categories'];
   return {
     effectKey: visitKey(nodeId, currentVisit(context, nodeId)),
     nodeId,
-    text: typeof value === 'string' ? value : JSON.stringify(value),
+    text: typeof value === 'string' ? value : value === null ? '' : JSON.stringify(value),
     features,
     categories: Array.isArray(categories) ? categories.map(String) : [],
     threshold: num(p, 'threshold'),
@@ -558,6 +565,10 @@ function callParams(
     timeoutMs: typeof p['timeoutMs'] === 'number' ? p['timeoutMs'] : null,
     onFailure: p['onFailure'] === 'incident' ? 'incident' : 'feed',
   };
+}
+
+function isMissingKey(error: unknown): boolean {
+  return isExpressionError(error) && error.reason === 'no_such_key';
 }
 
 function inputValue(

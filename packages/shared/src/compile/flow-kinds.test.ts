@@ -359,6 +359,13 @@ describe('classify', () => {
     ]);
   });
 
+  test('a field the record lacks is a missing signal, not a failure', () => {
+    const step = start(flow, { amount: 80 });
+    expect(effectsOf(step, 'waybill.classify').map((e) => e.params)).toEqual([
+      expect.objectContaining({ text: '', features: { amount: 80, lines: null } }),
+    ]);
+  });
+
   test('at or above the threshold it routes by category, without a person', () => {
     const first = start(flow, order);
     const next = deliver(first.machine, first.snapshot, classified('missingPod', 0.75));
