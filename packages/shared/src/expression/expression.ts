@@ -168,8 +168,10 @@ function objectToJson(value: object, expr: string): Json {
   if (value instanceof Optional) return value.hasValue() ? toJson(value.value(), expr) : null;
   if (ArrayBuffer.isView(value))
     throw notJson(expr, 'bytes are not JSON; use .string() or .base64()');
-  // Values of CEL's own classes (types, uints) have no JSON form; results are data.
-  if (Object.getPrototypeOf(value) !== Object.prototype) {
+  // Values of CEL's own classes (types, uints) have no JSON form; results are data. A record
+  // without a prototype (`Object.create(null)`) is data too.
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) {
     throw notJson(expr, `a ${value.constructor.name} value is not JSON`);
   }
   const object: Record<string, Json> = {};
