@@ -33,7 +33,16 @@ export function parseXml(xml: string): XmlElement {
       `not well-formed XML at line ${check.err.line}, column ${check.err.col}: ${check.err.msg}`,
     );
   }
-  const parsed: unknown = parser.parse(xml);
+  let parsed: unknown;
+  try {
+    parsed = parser.parse(xml);
+  } catch (error) {
+    // The validator lets a few malformed constructs through (e.g. an unclosed `<?…?>`).
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new BpmnImportError('BPMN_XML_INVALID', `not well-formed XML: ${reason}`, null, {
+      cause: error,
+    });
+  }
   if (!isElement(parsed)) throw new BpmnImportError('BPMN_XML_INVALID', 'empty document');
   return parsed;
 }
