@@ -35,6 +35,13 @@ import {
   createConnectorService,
   defaultConnectorRegistry,
 } from './connectors/connector-service.ts';
+import {
+  backupDataDir,
+  backupPostgres,
+  isBackupError,
+  restoreDataDir,
+  restorePostgres,
+} from './db/backup.ts';
 import { connect, defaultDataDir, type Connection } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { startDemoSystems, startDemoTraffic } from './demo-traffic.ts';
@@ -55,6 +62,9 @@ const usage = `Usage: waybill <command>
   start [--demo] [--port N]   start the platform (HTTP API, designer, worker)
   worker [--health-port N]    run a worker against DATABASE_URL (health: GET /healthz, /metrics)
   migrate                     bring the database schema up to date
+  backup <file>               back up the database (embedded: stop the platform first;
+                              Postgres: pg_dump -Fc of DATABASE_URL, workers may run)
+  restore <file>              restore a backup into an empty WAYBILL_DATA_DIR or DATABASE_URL
   validate <flow.json>        print the problems of a flow definition (exit 1 on errors)
   compile <flow.json>         print the XState machine config of a flow as JSON
   keys create --name N [--scope S]…
@@ -488,6 +498,25 @@ async function openDatabase(): Promise<Connection> {
   return connection;
 }
 
+/** `waybill backup|restore <file>`: the embedded data directory, or Postgres via pg_dump. */
+async function backupCommand(
+  command: 'backup' | 'restore',
+  file: string | undefined,
+): Promise<void> {
+  if (!file) fail(`Give the backup file: waybill ${command} <file>`);
+  const databaseUrl = process.env.DATABASE_URL;
+  try {
+    if (command === 'backup' && databaseUrl) await backupPostgres(databaseUrl, file);
+    else if (command === 'backup') await backupDataDir(defaultDataDir(), file);
+    else if (databaseUrl) await restorePostgres(file, databaseUrl);
+    else await restoreDataDir(file, defaultDataDir());
+  } catch (error) {
+    if (isBackupError(error)) fail(error.message);
+    throw error;
+  }
+  out(command === 'backup' ? `Backed up to ${file}.` : `Restored ${file}; start the workers.`);
+}
+
 async function keysCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({
@@ -626,6 +655,9 @@ async function main(argv: string[]): Promise<void> {
       return workerCommand(rest);
     case 'migrate':
       return migrateCommand();
+    case 'backup':
+    case 'restore':
+      return backupCommand(command, rest[0]);
     case 'validate':
       return validateCommand(rest[0]);
     case 'compile':
