@@ -1,3 +1,4 @@
+import './no-eval.ts';
 import './editor/monaco-setup.ts';
 import '@xyflow/react/dist/style.css';
 import './styles.css';
