@@ -6,6 +6,37 @@
  */
 import { z } from 'zod';
 
+/**
+ * Text the database can store: no U+0000 and no unpaired surrogate (PostgreSQL refuses both in
+ * `text` and `jsonb`), so such input is a 400 naming the field rather than a failed insert.
+ */
+function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && !loneSurrogate.test(text);
+}
+
+/** A surrogate code unit without its pair (a paired one is part of a code point). */
+const loneSurrogate = /\p{Cs}/u;
+
+const unstorableText = 'contains U+0000 or an unpaired surrogate, which cannot be stored';
+
+/** Adds an issue at the first key or string inside `value` that the database cannot store. */
+function checkStorable(value: unknown, ctx: z.RefinementCtx, path: (string | number)[]): boolean {
+  if (typeof value === 'string') {
+    if (isStorableText(value)) return true;
+    ctx.addIssue({ code: 'custom', message: unstorableText, path });
+    return false;
+  }
+  if (Array.isArray(value)) return value.every((item, i) => checkStorable(item, ctx, [...path, i]));
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).every(([key, item]) => {
+      if (isStorableText(key)) return checkStorable(item, ctx, [...path, key]);
+      ctx.addIssue({ code: 'custom', message: `a key ${unstorableText}`, path: [...path, key] });
+      return false;
+    });
+  }
+  return true;
+}
+
 /** ★ The body of `POST /api/v1/events`; `waybill.` types are reserved for the runtime's own messages. */
 export const eventBodySchema = z
   .object({
@@ -13,6 +44,7 @@ export const eventBodySchema = z
       .string()
       .min(1)
       .max(200)
+      .refine(isStorableText, unstorableText)
       .refine((type) => !type.startsWith('waybill.'), 'the waybill. prefix is reserved')
       .meta({
         description: 'Event type, e.g. `shipment.confirmed`.',
@@ -22,9 +54,13 @@ export const eventBodySchema = z
       .string()
       .min(1)
       .max(200)
+      .refine(isStorableText, unstorableText)
       .meta({ description: 'The business key (order number unless stated).', example: 'SO-10042' }),
     payload: z
       .record(z.string(), z.unknown())
+      .superRefine((payload, ctx) => {
+        checkStorable(payload, ctx, []);
+      })
       .meta({ description: 'The event data (a JSON object).' }),
     occurredAt: z.iso
       .datetime({ offset: true })
