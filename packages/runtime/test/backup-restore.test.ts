@@ -3,7 +3,7 @@
  * (waiting at the readiness gate with their POD timers, connector calls pending, events accepted
  * but not routed), the data directory is backed up and restored into a new one, and a worker on
  * the restored copy takes them to the end: every order invoiced once, with the idempotency keys
- * and timers the backup held.
+ * the backup held, and a POD deadline that passed while the platform was down fired once.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,7 @@ import { connect, type Connection } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import type { Database } from '../src/db/schema.ts';
 import { ingestEvents } from '../src/engine/ingest.ts';
+import { completeTask } from '../src/engine/tasks.ts';
 import { Worker } from '../src/engine/worker.ts';
 
 const ORDERS = 9;
@@ -126,8 +127,35 @@ describe('backup and restore of the embedded database', () => {
 
     const restored = await open(target);
     expect(await snapshot(restored.db)).toEqual(before);
+    // SO-B-8's proof of delivery never comes, and its deadline passed while the platform was
+    // down: the gate's timer fires (once) on the restored copy and logistics is asked to chase.
+    const overdue = await restored.db
+      .selectFrom('timers')
+      .innerJoin('instances', 'instances.id', 'timers.instance_id')
+      .select('timers.id')
+      .where('instances.correlation_key', '=', 'SO-B-8')
+      .where('timers.status', '=', 'scheduled')
+      .execute();
+    expect(overdue).toHaveLength(1);
+    await restored.db
+      .updateTable('timers')
+      .set({ due_at: new Date(Date.now() - 60_000) })
+      .where('id', '=', overdue[0]!.id)
+      .execute();
     const worker = workerOn(restored);
-    await send(restored.db, [...step(2).slice(6), ...step(3)]);
+    await send(restored.db, [
+      ...step(2).slice(6),
+      ...step(3).filter((e) => e.correlationKey !== 'SO-B-8'),
+    ]);
+    await worker.runUntilIdle();
+    const task = await restored.db
+      .selectFrom('tasks')
+      .select('id')
+      .where('node_id', '=', 'chasePod')
+      .where('status', '=', 'open')
+      .execute();
+    expect(task).toHaveLength(1);
+    await completeTask(restored.db, task[0]!.id, { outcome: 'release', completedBy: 'logistics' });
     await worker.runUntilIdle();
 
     const instances = await restored.db
@@ -141,9 +169,19 @@ describe('backup and restore of the embedded database', () => {
     const keys = await restored.db.selectFrom('effects').select('idempotency_key').execute();
     const carried = before.effects.map((e) => e.idempotency_key);
     expect(keys.map((k) => k.idempotency_key)).toEqual(expect.arrayContaining(carried));
-    // No POD deadline came due: every timer was cancelled by the order's progress, none fired.
-    const timers = await restored.db.selectFrom('timers').select('status').execute();
-    expect(timers.filter((t) => t.status !== 'cancelled')).toEqual([]);
+    // Only the overdue deadline fired, once; the others were cancelled by the orders' progress.
+    const fired = await restored.db
+      .selectFrom('timers')
+      .select('id')
+      .where('status', '=', 'fired')
+      .execute();
+    expect(fired).toEqual(overdue);
+    const gateTimers = await restored.db
+      .selectFrom('timers')
+      .select('status')
+      .where('node_id', '=', 'readyToBill')
+      .execute();
+    expect(gateTimers.filter((t) => t.status === 'scheduled')).toEqual([]);
   });
 
   it('names what is wrong with a backup or a target', async () => {
