@@ -5,7 +5,7 @@ import { compile } from './compile/compile.ts';
 import { isFlowCompileError } from './compile/compile.error.ts';
 import { flowDefinitionSchema } from './flow.schema.ts';
 import type { Problem } from './problem.ts';
-import { CASE_BUDGET_MS, fuzzParameters, timed } from './test/fuzz.ts';
+import { CASE_BUDGET_MS, fuzzParameters, fuzzTimeout, timed } from './test/fuzz.ts';
 import { hasErrors, validate } from './validate.ts';
 
 /** The shipped templates' flow definitions: valid, and rich in every kind of node. */
@@ -116,38 +116,60 @@ describe('validate() and compile() under mutated definitions', () => {
       expect(validate(flow).filter((p) => p.severity === 'error')).toEqual([]);
   });
 
-  test('validate() returns clear problems and never throws', () => {
-    fc.assert(
-      fc.property(flows, (flow) => {
-        const result = timed(() => validate(flow));
-        expect(result.ms).toBeLessThan(CASE_BUDGET_MS);
-        if (!result.ok) throw result.error;
-        for (const problem of result.value) expectClear(problem);
-      }),
-      fuzzParameters(150),
+  test(
+    'validate() returns clear problems and never throws',
+    () => {
+      fc.assert(
+        fc.property(flows, (flow) => {
+          const result = timed(() => validate(flow));
+          expect(result.ms).toBeLessThan(CASE_BUDGET_MS);
+          if (!result.ok) throw result.error;
+          for (const problem of result.value) expectClear(problem);
+        }),
+        fuzzParameters(150),
+      );
+    },
+    fuzzTimeout(150),
+  );
+
+  test(
+    'compile() builds what validate() accepts and refuses the rest with a FlowCompileError',
+    () => {
+      fc.assert(
+        fc.property(flows, (flow) => {
+          const parsed = flowDefinitionSchema.safeParse(flow);
+          fc.pre(parsed.success);
+          if (!parsed.success) return;
+          const problems = validate(flow);
+          const result = timed(() => compile(parsed.data));
+          expect(result.ms).toBeLessThan(CASE_BUDGET_MS);
+          if (!hasErrors(problems)) {
+            if (!result.ok) throw result.error;
+            return;
+          }
+          expect(result.ok).toBe(false);
+          if (result.ok) return;
+          if (!isFlowCompileError(result.error)) throw result.error;
+          expect(result.error.problems.length).toBeGreaterThan(0);
+          for (const problem of result.error.problems) expectClear(problem);
+        }),
+        fuzzParameters(60),
+      );
+    },
+    fuzzTimeout(60),
+  );
+
+  test.each(['__proto__', 'prototype'])('a variable named %s is reported, not a crash', (name) => {
+    const flow = structuredClone(templates[0]) as { variables: { name: string }[] };
+    flow.variables[0]!.name = name;
+    expect(validate(flow)).toContainEqual(
+      expect.objectContaining({ code: 'variable.reserved', field: 'variables.0.name' }),
     );
   });
 
-  test('compile() builds what validate() accepts and refuses the rest with a FlowCompileError', () => {
-    fc.assert(
-      fc.property(flows, (flow) => {
-        const parsed = flowDefinitionSchema.safeParse(flow);
-        fc.pre(parsed.success);
-        if (!parsed.success) return;
-        const problems = validate(flow);
-        const result = timed(() => compile(parsed.data));
-        expect(result.ms).toBeLessThan(CASE_BUDGET_MS);
-        if (!hasErrors(problems)) {
-          if (!result.ok) throw result.error;
-          return;
-        }
-        expect(result.ok).toBe(false);
-        if (result.ok) return;
-        if (!isFlowCompileError(result.error)) throw result.error;
-        expect(result.error.problems.length).toBeGreaterThan(0);
-        for (const problem of result.error.problems) expectClear(problem);
-      }),
-      fuzzParameters(60),
-    );
+  test('a one-letter variable of an object type is checked like any other', () => {
+    const flow = structuredClone(templates[0]) as { variables: { name: string; type: unknown }[] };
+    flow.variables[0] = { name: 'x', type: { object: { qty: 'number' } } };
+    expect(() => validate(flow)).not.toThrow();
   });
 });

@@ -96,56 +96,60 @@ const bodies = fc.oneof(
 let keys = 0;
 
 describe('POST /api/v1/events under arbitrary bodies', () => {
-  test('answers 202 for a valid event and a JSON error naming the field for anything else, never 5xx', async () => {
-    await fc.assert(
-      fc.asyncProperty(bodies, async (body) => {
-        keys += 1;
-        const idempotencyKey = `fuzz-${keys}`;
-        const started = performance.now();
-        const res = await fetch(`${fx.baseUrl}/api/v1/events`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            authorization: `Bearer ${fx.apiKey}`,
-            'idempotency-key': idempotencyKey,
-          },
-          body,
-        });
-        const answer = (await res.json()) as {
-          eventId?: string;
-          error?: string;
-          message?: string;
-          fieldErrors?: { path: string; message: string }[];
-        };
-        expect(performance.now() - started).toBeLessThan(CASE_BUDGET_MS);
-        const stored = await fx.testDb.db
-          .selectFrom('events')
-          .select(['id', 'payload'])
-          .where('idempotency_key', '=', idempotencyKey)
-          .execute();
+  test(
+    'answers 202 for a valid event and a JSON error naming the field for anything else, never 5xx',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(bodies, async (body) => {
+          keys += 1;
+          const idempotencyKey = `fuzz-${keys}`;
+          const started = performance.now();
+          const res = await fetch(`${fx.baseUrl}/api/v1/events`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${fx.apiKey}`,
+              'idempotency-key': idempotencyKey,
+            },
+            body,
+          });
+          const answer = (await res.json()) as {
+            eventId?: string;
+            error?: string;
+            message?: string;
+            fieldErrors?: { path: string; message: string }[];
+          };
+          expect(performance.now() - started).toBeLessThan(CASE_BUDGET_MS);
+          const stored = await fx.testDb.db
+            .selectFrom('events')
+            .select(['id', 'payload'])
+            .where('idempotency_key', '=', idempotencyKey)
+            .execute();
 
-        if (res.status === 202) {
-          // Only a body the contract accepts is stored, once, exactly as sent.
-          const parsed = eventBodySchema.safeParse(JSON.parse(body));
-          expect(parsed.success).toBe(true);
-          expect(stored.map((row) => row.id)).toEqual([answer.eventId]);
-          if (parsed.success) expect(stored[0]!.payload).toEqual(parsed.data.payload);
-          return;
-        }
-        expect([400, 413]).toContain(res.status);
-        expect(stored).toEqual([]);
-        expect(answer.error).toMatch(/^[a-z_]+$/);
-        expect(answer.message?.trim()).not.toBe('');
-        if (res.status === 400 && answer.error === 'invalid_event' && answer.fieldErrors) {
-          for (const fieldError of answer.fieldErrors) {
-            expect(fieldError.path).not.toBe('');
-            expect(fieldError.message.trim()).not.toBe('');
+          if (res.status === 202) {
+            // Only a body the contract accepts is stored, once, exactly as sent.
+            const parsed = eventBodySchema.safeParse(JSON.parse(body));
+            expect(parsed.success).toBe(true);
+            expect(stored.map((row) => row.id)).toEqual([answer.eventId]);
+            if (parsed.success) expect(stored[0]!.payload).toEqual(parsed.data.payload);
+            return;
           }
-        }
-      }),
-      { numRuns: fuzzRuns(100) },
-    );
-  });
+          expect([400, 413]).toContain(res.status);
+          expect(stored).toEqual([]);
+          expect(answer.error).toMatch(/^[a-z_]+$/);
+          expect(answer.message?.trim()).not.toBe('');
+          if (res.status === 400 && answer.error === 'invalid_event' && answer.fieldErrors) {
+            for (const fieldError of answer.fieldErrors) {
+              expect(fieldError.path).not.toBe('');
+              expect(fieldError.message.trim()).not.toBe('');
+            }
+          }
+        }),
+        { numRuns: fuzzRuns(100) },
+      );
+    },
+    fuzzRuns(100) * CASE_BUDGET_MS,
+  );
 
   test('refuses text the database cannot store with a 400 naming the field', async () => {
     const post = (body: unknown, idempotencyKey: string) =>

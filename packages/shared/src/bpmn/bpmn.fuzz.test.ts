@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { flowDefinitionSchema } from '../flow.schema.ts';
-import { CASE_BUDGET_MS, fuzzParameters, timed } from '../test/fuzz.ts';
+import { CASE_BUDGET_MS, fuzzParameters, fuzzTimeout, timed } from '../test/fuzz.ts';
 import { validate } from '../validate.ts';
 import { isBpmnImportError } from './bpmn.error.ts';
 import { importBpmn } from './bpmn-import.ts';
@@ -62,38 +62,42 @@ const documents = fc.oneof(
 );
 
 describe('importBpmn() under mutated documents', () => {
-  test('imports a valid definition with a report naming each element, or throws a BpmnImportError', () => {
-    let imported = 0;
-    fc.assert(
-      fc.property(documents, (xml) => {
-        const result = timed(() => importBpmn(xml));
-        expect(result.ms).toBeLessThan(CASE_BUDGET_MS);
-        if (!result.ok) {
-          const error = result.error;
-          if (!isBpmnImportError(error)) throw error;
-          expect(['BPMN_XML_INVALID', 'BPMN_NO_PROCESS', 'BPMN_NO_START']).toContain(error.code);
-          expect(error.message.trim()).not.toBe('');
-          if (error.code === 'BPMN_XML_INVALID') {
-            expect(error.message).toMatch(/^(not well-formed XML|empty document)/);
+  test(
+    'imports a valid definition with a report naming each element, or throws a BpmnImportError',
+    () => {
+      let imported = 0;
+      fc.assert(
+        fc.property(documents, (xml) => {
+          const result = timed(() => importBpmn(xml));
+          expect(result.ms).toBeLessThan(CASE_BUDGET_MS);
+          if (!result.ok) {
+            const error = result.error;
+            if (!isBpmnImportError(error)) throw error;
+            expect(['BPMN_XML_INVALID', 'BPMN_NO_PROCESS', 'BPMN_NO_START']).toContain(error.code);
+            expect(error.message.trim()).not.toBe('');
+            if (error.code === 'BPMN_XML_INVALID') {
+              expect(error.message).toMatch(/^(not well-formed XML|empty document)/);
+            }
+            return;
           }
-          return;
-        }
-        imported += 1;
-        const { definition, report } = result.value;
-        expect(flowDefinitionSchema.safeParse(definition).success).toBe(true);
-        for (const item of report) {
-          expect(item.elementId).not.toBe('');
-          expect(item.elementType).not.toBe('');
-          expect(item.message.trim()).not.toBe('');
-        }
-        // What the importer could not settle, validate() says; it must not crash on it.
-        for (const problem of validate(definition)) expect(problem.message).not.toBe('');
-      }),
-      fuzzParameters(200),
-    );
-    // The mutations are mild enough that many documents still import: both paths are exercised.
-    expect(imported).toBeGreaterThan(0);
-  });
+          imported += 1;
+          const { definition, report } = result.value;
+          expect(flowDefinitionSchema.safeParse(definition).success).toBe(true);
+          for (const item of report) {
+            expect(item.elementId).not.toBe('');
+            expect(item.elementType).not.toBe('');
+            expect(item.message.trim()).not.toBe('');
+          }
+          // What the importer could not settle, validate() says; it must not crash on it.
+          for (const problem of validate(definition)) expect(problem.message).not.toBe('');
+        }),
+        fuzzParameters(200),
+      );
+      // The mutations are mild enough that many documents still import: both paths are exercised.
+      expect(imported).toBeGreaterThan(0);
+    },
+    fuzzTimeout(200),
+  );
 
   test('an unclosed processing instruction is refused as not well-formed XML', () => {
     expect(() => importBpmn('<?UTF-8"?>\n<bpmn:definitions/>')).toThrow(

@@ -67,6 +67,8 @@ export const reservedExpressionNames: ReadonlySet<string> = new Set([
     'dyn',
   ],
   ...['google', 'optional', 'cel', 'has', 'timestamp', 'duration'],
+  // The engine refuses these as variable names: they would reach JavaScript's object internals.
+  ...['__proto__', 'prototype'],
 ]);
 
 /** One name an expression can use, with its declared type. */
@@ -206,7 +208,9 @@ class TypeNamer {
 function pascalCase(text: string): string {
   const words = text.split(/[^A-Za-z0-9]+/).filter(Boolean);
   const joined = words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-  return /^[A-Za-z]/.test(joined) ? joined : `T${joined}`;
+  const name = /^[A-Za-z]/.test(joined) ? joined : `T${joined}`;
+  // The engine wants type names of two characters or more (a variable `x` gives `XType`).
+  return name.length >= 2 ? name : `${name}Type`;
 }
 
 /** The CEL type name for `spec`, registering message types for objects on the way. */

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { flowDefinitionSchema } from '../flow.schema.ts';
 import type { Json } from '../machine-protocol.ts';
 import { billingReadinessInput } from '../test/billing-readiness.fixture.ts';
-import { CASE_BUDGET_MS, fuzzParameters, timed } from '../test/fuzz.ts';
+import { CASE_BUDGET_MS, fuzzParameters, fuzzTimeout, timed } from '../test/fuzz.ts';
 import { buildExpressionEnvironment } from './expression-environment.ts';
 import { checkExpression, evaluateExpression } from './expression.ts';
 import { ExpressionErrorCode, isExpressionError } from './expression.error.ts';
@@ -84,48 +84,56 @@ function expectRangeWithin(range: { start: number; end: number }, expr: string):
 }
 
 describe('expressions under arbitrary input', () => {
-  test('checkExpression returns a type or problems with a message and a range, never throws', () => {
-    fc.assert(
-      fc.property(expressions, (expr) => {
-        const result = timed(() => checkExpression(expr, env));
-        expect(result.ms).toBeLessThan(CASE_BUDGET_MS);
-        if (!result.ok) throw result.error;
-        const checked = result.value;
-        if (checked.ok) {
-          expect(checked.type).not.toBe('');
-          return;
-        }
-        expect(checked.problems.length).toBeGreaterThan(0);
-        for (const problem of checked.problems) {
-          expect(problem.message.trim()).not.toBe('');
-          expect(problem.reason).not.toBe('');
-          expectRangeWithin(problem.range, expr);
-        }
-      }),
-      fuzzParameters(300),
-    );
-  });
+  test(
+    'checkExpression returns a type or problems with a message and a range, never throws',
+    () => {
+      fc.assert(
+        fc.property(expressions, (expr) => {
+          const result = timed(() => checkExpression(expr, env));
+          expect(result.ms).toBeLessThan(CASE_BUDGET_MS);
+          if (!result.ok) throw result.error;
+          const checked = result.value;
+          if (checked.ok) {
+            expect(checked.type).not.toBe('');
+            return;
+          }
+          expect(checked.problems.length).toBeGreaterThan(0);
+          for (const problem of checked.problems) {
+            expect(problem.message.trim()).not.toBe('');
+            expect(problem.reason).not.toBe('');
+            expectRangeWithin(problem.range, expr);
+          }
+        }),
+        fuzzParameters(300),
+      );
+    },
+    fuzzTimeout(300),
+  );
 
-  test('evaluateExpression returns JSON or throws an ExpressionError naming the expression', () => {
-    fc.assert(
-      fc.property(expressions, activations, (expr, activation) => {
-        const result = timed(() => evaluateExpression(expr, activation));
-        expect(result.ms).toBeLessThan(CASE_BUDGET_MS);
-        if (result.ok) {
-          expect(JSON.parse(JSON.stringify(result.value))).toEqual(result.value);
-          return;
-        }
-        const error = result.error;
-        if (!isExpressionError(error)) throw error;
-        expect(Object.values(ExpressionErrorCode)).toContain(error.code);
-        expect(error.expression).toBe(expr);
-        expect(error.reason).not.toBe('');
-        expect(error.message).toContain(expr);
-        if (error.range) expectRangeWithin(error.range, expr);
-      }),
-      fuzzParameters(300),
-    );
-  });
+  test(
+    'evaluateExpression returns JSON or throws an ExpressionError naming the expression',
+    () => {
+      fc.assert(
+        fc.property(expressions, activations, (expr, activation) => {
+          const result = timed(() => evaluateExpression(expr, activation));
+          expect(result.ms).toBeLessThan(CASE_BUDGET_MS);
+          if (result.ok) {
+            expect(JSON.parse(JSON.stringify(result.value))).toEqual(result.value);
+            return;
+          }
+          const error = result.error;
+          if (!isExpressionError(error)) throw error;
+          expect(Object.values(ExpressionErrorCode)).toContain(error.code);
+          expect(error.expression).toBe(expr);
+          expect(error.reason).not.toBe('');
+          expect(error.message).toContain(expr);
+          if (error.range) expectRangeWithin(error.range, expr);
+        }),
+        fuzzParameters(300),
+      );
+    },
+    fuzzTimeout(300),
+  );
 
   test('a record without a prototype evaluates like any other record', () => {
     const shipment = Object.assign(Object.create(null) as Record<string, Json>, { qty: 2 });

@@ -40,3 +40,8 @@ export function timed<T>(run: () => T): Timed<T> {
     return { ok: false, error, ms: performance.now() - start };
   }
 }
+
+/** The test's own time limit: every case may use its whole budget, so it never cuts a long run short. */
+export function fuzzTimeout(suiteDefault: number): number {
+  return fuzzRuns(suiteDefault) * CASE_BUDGET_MS;
+}

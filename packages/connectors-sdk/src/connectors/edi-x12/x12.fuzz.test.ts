@@ -114,39 +114,47 @@ function timed<T>(run: () => T): { value: T; ms: number } {
 }
 
 describe('the X12 parser under mutated interchanges', () => {
-  test('parseX12() and the readers never throw; every error has a code and a segment position', () => {
-    fc.assert(
-      fc.property(interchanges, (text) => {
-        const parsed = timed(() => parseX12(text));
-        expect(parsed.ms).toBeLessThan(CASE_BUDGET_MS);
-        const { interchange, errors } = parsed.value;
-        for (const error of errors) expectLocated(error);
-        if (interchange === undefined) {
-          expect(errors.some((e) => e.fatal)).toBe(true);
-          return;
-        }
-        for (const set of transactionSetsOf(interchange)) {
-          const read = timed(() => readTransactionSet(set));
-          expect(read.ms).toBeLessThan(CASE_BUDGET_MS);
-          for (const error of read.value.errors) expectLocated(error);
-        }
-      }),
-      { numRuns: fuzzRuns(300) },
-    );
-  });
+  test(
+    'parseX12() and the readers never throw; every error has a code and a segment position',
+    () => {
+      fc.assert(
+        fc.property(interchanges, (text) => {
+          const parsed = timed(() => parseX12(text));
+          expect(parsed.ms).toBeLessThan(CASE_BUDGET_MS);
+          const { interchange, errors } = parsed.value;
+          for (const error of errors) expectLocated(error);
+          if (interchange === undefined) {
+            expect(errors.some((e) => e.fatal)).toBe(true);
+            return;
+          }
+          for (const set of transactionSetsOf(interchange)) {
+            const read = timed(() => readTransactionSet(set));
+            expect(read.ms).toBeLessThan(CASE_BUDGET_MS);
+            for (const error of read.value.errors) expectLocated(error);
+          }
+        }),
+        { numRuns: fuzzRuns(300) },
+      );
+    },
+    fuzzRuns(300) * CASE_BUDGET_MS,
+  );
 
-  test('ediFileToEvents() publishes only clean sets and never throws', () => {
-    const now = new Date('2026-01-05T10:00:00Z');
-    fc.assert(
-      fc.property(interchanges, (text) => {
-        const result = timed(() => ediFileToEvents(text, { filename: 'in.edi', now }));
-        expect(result.ms).toBeLessThan(CASE_BUDGET_MS);
-        for (const error of result.value.errors) expectLocated(error);
-        for (const event of result.value.events) {
-          expect(event.idempotencyKey).toMatch(/^edi:/);
-        }
-      }),
-      { numRuns: fuzzRuns(200) },
-    );
-  });
+  test(
+    'ediFileToEvents() publishes only clean sets and never throws',
+    () => {
+      const now = new Date('2026-01-05T10:00:00Z');
+      fc.assert(
+        fc.property(interchanges, (text) => {
+          const result = timed(() => ediFileToEvents(text, { filename: 'in.edi', now }));
+          expect(result.ms).toBeLessThan(CASE_BUDGET_MS);
+          for (const error of result.value.errors) expectLocated(error);
+          for (const event of result.value.events) {
+            expect(event.idempotencyKey).toMatch(/^edi:/);
+          }
+        }),
+        { numRuns: fuzzRuns(200) },
+      );
+    },
+    fuzzRuns(200) * CASE_BUDGET_MS,
+  );
 });
