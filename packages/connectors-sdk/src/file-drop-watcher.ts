@@ -227,7 +227,10 @@ export class FileDropWatcher {
       }
       const target = await freeName(dirs.failed, name);
       await rename(path, join(dirs.failed, target));
-      await writeFile(join(dirs.failed, `${target}.error.json`), errorReport(name, error));
+      // Written aside and renamed, so a reader never sees a half-written report.
+      const report = join(dirs.failed, `${target}.error.json`);
+      await writeFile(`${report}.tmp`, errorReport(name, error));
+      await rename(`${report}.tmp`, report);
       this.#logger.error('file failed', { file: name, movedTo: `failed/${target}`, error });
       result.failed.push(name);
       return;
