@@ -398,7 +398,6 @@ test.describe('designer editing', () => {
 
     // Zoom in from the keyboard until steps leave the view, then F fits the whole flow again.
     await page.getByTestId('canvas').click({ position: { x: 30, y: 30 } });
-    for (let i = 0; i < 4; i += 1) await page.keyboard.press('+');
     const canvas = await page.getByTestId('canvas').boundingBox();
     if (!canvas) throw new Error('no canvas');
     const inside = async (): Promise<boolean> => {
@@ -408,7 +407,13 @@ test.describe('designer editing', () => {
       }
       return true;
     };
-    await expect.poll(inside).toBe(false);
+    // Each + glides to the next zoom level; keep zooming (as a user would) until steps leave.
+    await expect
+      .poll(async () => {
+        if (await inside()) await page.keyboard.press('+');
+        return inside();
+      })
+      .toBe(false);
     await page.keyboard.press('f');
     await expect.poll(inside).toBe(true);
     await shot(page, testInfo, 'view-fitted');
