@@ -13,7 +13,7 @@ import type { FlowNodeOf, ValueSource } from '@waybill/shared';
 import { useEffect, useId, useState } from 'react';
 import type { ReactElement } from 'react';
 import { api } from '../api/client.ts';
-import { ExpressionField } from './NodeInspector.tsx';
+import { ExpressionField, variableOptions } from './NodeInspector.tsx';
 import type { NodeFormProps } from './NodeInspector.tsx';
 import {
   DurationField,
@@ -317,10 +317,7 @@ export function SubflowForm({
           label="Store the result in"
           value={node.resultVariable ?? ''}
           testId="subflow-result"
-          options={[
-            { value: '', label: '(not stored)' },
-            ...definition.variables.map((v) => ({ value: v.name, label: v.name })),
-          ]}
+          options={variableOptions(definition, node.resultVariable)}
           problems={messagesFor(problems, 'resultVariable')}
           onChange={(resultVariable) =>
             onChange({ ...node, resultVariable: resultVariable || undefined })
@@ -511,10 +508,7 @@ export function ClassifyForm({
           label="Store the result in"
           value={node.resultVariable ?? ''}
           testId="classify-result"
-          options={[
-            { value: '', label: '(not stored)' },
-            ...definition.variables.map((v) => ({ value: v.name, label: v.name })),
-          ]}
+          options={variableOptions(definition, node.resultVariable)}
           problems={messagesFor(problems, 'resultVariable')}
           onChange={(resultVariable) =>
             onChange({ ...node, resultVariable: resultVariable || undefined })

@@ -159,7 +159,8 @@ function ConditionsEditor(props: {
   );
 }
 
-function variableOptions(
+/** The flow's variables as options of a "store the result in" field (an undeclared one kept). */
+export function variableOptions(
   definition: FlowDefinition,
   current: string | undefined,
 ): { value: string; label: string }[] {
