@@ -8,7 +8,7 @@ import type { FormEvent, ReactElement } from 'react';
 import { api, errorCode, errorMessage } from '../api/client.ts';
 import { useAuth } from '../auth/AuthContext.ts';
 import { formatRelative } from '../panels/format.ts';
-import { Modal } from '../ui/Modal.tsx';
+import { FormFooter, Modal } from '../ui/Modal.tsx';
 import { TopBar } from '../ui/TopBar.tsx';
 import '../inbox/inbox.css';
 
@@ -122,20 +122,14 @@ function UserDialog({
       onClose={onClose}
       testId="user-dialog"
       footer={
-        <>
-          <button type="button" className="btn btn--ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="user-form"
-            className="btn btn--primary"
-            disabled={busy || (!user && username.trim() === '')}
-            data-testid="user-save"
-          >
-            {user ? 'Save' : 'Create user'}
-          </button>
-        </>
+        <FormFooter
+          form="user-form"
+          onCancel={onClose}
+          disabled={busy || (!user && username.trim() === '')}
+          testId="user-save"
+        >
+          {user ? 'Save' : 'Create user'}
+        </FormFooter>
       }
     >
       <form id="user-form" onSubmit={(e) => void submit(e)}>
@@ -245,19 +239,9 @@ function PasswordDialog({
       onClose={onClose}
       testId="password-dialog"
       footer={
-        <>
-          <button type="button" className="btn btn--ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="password-form"
-            className="btn btn--primary"
-            disabled={password === ''}
-          >
-            Set password
-          </button>
-        </>
+        <FormFooter form="password-form" onCancel={onClose} disabled={password === ''}>
+          Set password
+        </FormFooter>
       }
     >
       <form id="password-form" onSubmit={(e) => void submit(e)}>
@@ -311,19 +295,9 @@ function GroupDialog({
       onClose={onClose}
       testId="group-dialog"
       footer={
-        <>
-          <button type="button" className="btn btn--ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="group-form"
-            className="btn btn--primary"
-            disabled={key.trim() === ''}
-          >
-            Create group
-          </button>
-        </>
+        <FormFooter form="group-form" onCancel={onClose} disabled={key.trim() === ''}>
+          Create group
+        </FormFooter>
       }
     >
       <form id="group-form" onSubmit={(e) => void submit(e)}>

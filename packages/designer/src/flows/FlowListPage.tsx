@@ -5,7 +5,7 @@ import type { FormEvent, ReactElement } from 'react';
 import { api, errorCode, errorMessage } from '../api/client.ts';
 import type { FlowSummary } from '../api/client.ts';
 import { formatRelative } from '../panels/format.ts';
-import { Modal } from '../ui/Modal.tsx';
+import { FormFooter, Modal } from '../ui/Modal.tsx';
 import { TopBar } from '../ui/TopBar.tsx';
 import { ImportButton } from '../bpmn/BpmnActions.tsx';
 
@@ -64,20 +64,14 @@ function NewFlowDialog({
       onClose={onClose}
       testId="new-flow-dialog"
       footer={
-        <>
-          <button type="button" className="btn btn--ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="new-flow-form"
-            className="btn btn--primary"
-            disabled={busy || !name.trim() || !keyCheck.success}
-            data-testid="new-flow-create"
-          >
-            {busy ? 'Creating…' : 'Create flow'}
-          </button>
-        </>
+        <FormFooter
+          form="new-flow-form"
+          onCancel={onClose}
+          disabled={busy || !name.trim() || !keyCheck.success}
+          testId="new-flow-create"
+        >
+          {busy ? 'Creating…' : 'Create flow'}
+        </FormFooter>
       }
     >
       <form id="new-flow-form" onSubmit={(e) => void submit(e)}>

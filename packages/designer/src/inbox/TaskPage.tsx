@@ -9,7 +9,7 @@ import type { ChangeEvent, FormEvent, ReactElement } from 'react';
 import { api, errorCode, errorMessage, problemsOfError } from '../api/client.ts';
 import { useAuth } from '../auth/AuthContext.ts';
 import { formatDateTime, formatRelative } from '../panels/format.ts';
-import { Modal } from '../ui/Modal.tsx';
+import { FormFooter, Modal } from '../ui/Modal.tsx';
 import { TopBar } from '../ui/TopBar.tsx';
 import { DueBadge } from './InboxPage.tsx';
 import { TaskForm, formFieldsOf } from './TaskForm.tsx';
@@ -305,20 +305,14 @@ function HandOverDialog({
       onClose={onClose}
       testId="handover-dialog"
       footer={
-        <>
-          <button type="button" className="btn btn--ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="handover-form"
-            className="btn btn--primary"
-            disabled={busy || (mode === 'delegate' && user.trim() === '')}
-            data-testid="handover-submit"
-          >
-            {mode === 'delegate' ? 'Delegate' : 'Reassign'}
-          </button>
-        </>
+        <FormFooter
+          form="handover-form"
+          onCancel={onClose}
+          disabled={busy || (mode === 'delegate' && user.trim() === '')}
+          testId="handover-submit"
+        >
+          {mode === 'delegate' ? 'Delegate' : 'Reassign'}
+        </FormFooter>
       }
     >
       <form id="handover-form" onSubmit={(e) => void submit(e)}>

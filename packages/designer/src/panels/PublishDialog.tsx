@@ -1,7 +1,7 @@
 import type { Problem } from '@waybill/shared';
 import { useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
-import { Modal } from '../ui/Modal.tsx';
+import { FormFooter, Modal } from '../ui/Modal.tsx';
 
 interface PublishDialogProps {
   /** The version the flow is at now (null before the first publish). */
@@ -30,20 +30,9 @@ export function PublishDialog(props: PublishDialogProps): ReactElement {
       onClose={onClose}
       testId="publish-dialog"
       footer={
-        <>
-          <button type="button" className="btn btn--ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="publish-form"
-            className="btn btn--primary"
-            disabled={busy}
-            data-testid="publish-confirm"
-          >
-            {busy ? 'Publishing…' : dirty ? 'Save and publish' : 'Publish'}
-          </button>
-        </>
+        <FormFooter form="publish-form" onCancel={onClose} disabled={busy} testId="publish-confirm">
+          {busy ? 'Publishing…' : dirty ? 'Save and publish' : 'Publish'}
+        </FormFooter>
       }
     >
       <form id="publish-form" onSubmit={submit}>

@@ -112,3 +112,41 @@ export function Modal({
     </div>
   );
 }
+
+/**
+ * The footer of a dialog holding a form: Cancel, and the button that submits the form `form`.
+ *
+ * ```tsx
+ * <Modal title="New group" onClose={close} footer={<FormFooter form="group-form" onCancel={close}>Create group</FormFooter>}>
+ * ```
+ */
+export function FormFooter({
+  form,
+  onCancel,
+  disabled,
+  testId,
+  children,
+}: {
+  form: string;
+  onCancel: () => void;
+  disabled?: boolean;
+  testId?: string;
+  children: ReactNode;
+}): ReactElement {
+  return (
+    <>
+      <button type="button" className="btn btn--ghost" onClick={onCancel}>
+        Cancel
+      </button>
+      <button
+        type="submit"
+        form={form}
+        className="btn btn--primary"
+        disabled={disabled}
+        data-testid={testId}
+      >
+        {children}
+      </button>
+    </>
+  );
+}
