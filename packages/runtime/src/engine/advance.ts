@@ -19,6 +19,7 @@ import type { Logger } from '../log.ts';
 import { isRecord } from '../util.ts';
 import { instanceStateOf, StepBatch, type InstanceRef } from './apply-step.ts';
 import { wakeWorkers } from './channels.ts';
+import { crashPoint } from './crash-points.ts';
 import { engineMetrics } from './metrics.ts';
 import { restoreSnapshot, type MachineCache } from './machines.ts';
 import { subflowFinishedMessage } from './subflows.ts';
@@ -112,12 +113,14 @@ export async function advanceInstances(
         .where('id', 'in', writes.deferred)
         .execute();
     }
+    crashPoint('advance.before-commit');
     return {
       advanced: instances.length,
       scheduled: batch.scheduledWork,
       delivered: batch.deliveredMessages,
     };
   });
+  crashPoint('advance.after-commit');
   engineMetrics.increment('waybill_transitions_total', transitions.length);
   const committed = Date.now();
   for (const at of transitions) engineMetrics.observeLatency(Math.max(0, committed - at));

@@ -16,6 +16,7 @@ import { jsonb, type Database, type EffectRow } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import { isRecord, toJson } from '../util.ts';
 import { WORK_CHANNEL, wakeWorkers } from './channels.ts';
+import { crashPoint } from './crash-points.ts';
 import { openIncident } from './incidents.ts';
 import { engineMetrics } from './metrics.ts';
 
@@ -160,6 +161,7 @@ async function runEffect(
       logger: logger.child(fields),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    crashPoint('effect.after-call');
     return { effect, output: toJson(output) };
   } catch (error) {
     const failure = failureOf(error);
@@ -279,9 +281,11 @@ async function recordSuccesses(db: Kysely<Database>, succeeded: Succeeded[]): Pr
       if (messages.length > 0) {
         await trx.insertInto('inbox').values(messages).execute();
       }
+      crashPoint('effect.before-record-commit');
       return recorded;
     })
     .then(async (recorded) => {
+      crashPoint('effect.after-record');
       if (recorded.size > 0) await wakeWorkers(db, 'inbox');
       return recorded;
     });

@@ -13,6 +13,7 @@ import type { Kysely } from 'kysely';
 import { jsonb, type Database } from '../db/schema.ts';
 import { canonicalJson, sha256Hex } from '../util.ts';
 import { wakeWorkers } from './channels.ts';
+import { crashPoint } from './crash-points.ts';
 
 export interface IncomingEvent {
   type: string;
@@ -130,8 +131,10 @@ export async function ingestEvents(
       for (const row of existing)
         byKey.set(row.idempotency_key, { id: row.id, hash: row.request_hash, inserted: false });
     }
+    crashPoint('ingest.before-commit');
     return byKey;
   });
+  crashPoint('ingest.after-commit');
   if ((options.wakeWorkers ?? true) && [...stored.values()].some((row) => row.inserted))
     await wakeWorkers(db, 'event');
   return submissions.map((s, index): IngestResult => {

@@ -11,6 +11,7 @@ import { jsonb, type Database, type EventRow } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import { instanceStateOf, StepBatch } from './apply-step.ts';
 import { wakeWorkers } from './channels.ts';
+import { crashPoint } from './crash-points.ts';
 import { engineMetrics } from './metrics.ts';
 import type { MachineCache } from './machines.ts';
 import type { TriageProvider } from './triage-step.ts';
@@ -69,7 +70,9 @@ export async function routeEvents(db: Kysely<Database>, options: RouteOptions): 
     }
     const routing = await RoutingBatch.load(trx, events, options);
     for (const event of events) routing.route(event, triggers.get(event.type) ?? []);
-    return { routed: events.length, delivered: await routing.flush(trx) };
+    const delivered = await routing.flush(trx);
+    crashPoint('route.before-commit');
+    return { routed: events.length, delivered };
   });
   engineMetrics.increment('waybill_events_routed_total', routed);
   if (delivered) await wakeWorkers(db, 'inbox');

@@ -4,6 +4,7 @@ import { notify } from '../db/connect.ts';
 import { jsonb, type Database } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import { WORK_CHANNEL } from './channels.ts';
+import { crashPoint } from './crash-points.ts';
 import { engineMetrics } from './metrics.ts';
 import { fireSlaTimer } from './sla.ts';
 
@@ -45,7 +46,10 @@ export async function fireDueTimers(
     // machine event.
     const machineTimers = due.filter((t) => t.payload === null);
     for (const t of due) if (t.payload !== null) await fireSlaTimer(trx, t, options.logger);
-    if (machineTimers.length === 0) return due.length;
+    if (machineTimers.length === 0) {
+      crashPoint('timer.before-commit');
+      return due.length;
+    }
     await trx
       .insertInto('inbox')
       .values(
@@ -59,6 +63,7 @@ export async function fireDueTimers(
     await notify(trx, WORK_CHANNEL, 'inbox');
     for (const t of machineTimers)
       options.logger.info('timer fired', { instanceId: t.instance_id, timerKey: t.timer_key });
+    crashPoint('timer.before-commit');
     return due.length;
   });
 }
