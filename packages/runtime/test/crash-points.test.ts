@@ -15,54 +15,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ConnectorRegistry, erpSandboxConnector } from '@waybill/connectors-sdk';
 import { startErpSimulator, type ErpSimulator } from '@waybill/connectors-sdk/simulators';
-import type { FlowDefinitionInput } from '@waybill/shared';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrashPoint } from '../src/engine/crash-points.ts';
 import { deployFlow } from '../src/engine/flows.ts';
 import { ingestEvent } from '../src/engine/ingest.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts';
+import { waitThenInvoiceFlow } from './flows.ts';
 
 const ORDERS_PER_POINT = 8;
 const cliMain = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-
-/** Released order → wait a second → post the invoice to the ERP → invoiced. */
-const waitThenInvoiceFlow = {
-  key: 'wait-then-invoice',
-  name: 'Wait, then invoice',
-  trigger: { event: 'order.released', assign: 'order' },
-  variables: [
-    { name: 'order', type: 'any' },
-    { name: 'invoice', type: 'any' },
-  ],
-  nodes: [
-    { id: 'start', type: 'start' },
-    { id: 'wait', type: 'timer', delay: 'PT1S' },
-    {
-      id: 'post',
-      type: 'connectorCall',
-      connector: 'waybill.erp-sandbox',
-      operation: 'postInvoice',
-      input: {
-        orderNumber: { kind: 'expr', expr: 'order.orderNumber' },
-        customerId: { kind: 'expr', expr: 'order.customerId' },
-        currency: { kind: 'expr', expr: 'order.currency' },
-        lines: { kind: 'expr', expr: 'order.lines' },
-        shipmentId: { kind: 'expr', expr: 'order.shipmentId' },
-      },
-      resultVariable: 'invoice',
-      retry: { maxAttempts: 10, initialIntervalMs: 100, backoffCoefficient: 1, maxIntervalMs: 100 },
-    },
-    { id: 'invoiced', type: 'end', outcome: 'invoiced' },
-    { id: 'notInvoiced', type: 'end', outcome: 'not-invoiced' },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'wait' },
-    { id: 'e2', source: 'wait', target: 'post' },
-    { id: 'e3', source: 'post', sourceHandle: 'success', target: 'invoiced' },
-    { id: 'e4', source: 'post', sourceHandle: 'error', target: 'notInvoiced' },
-  ],
-} satisfies FlowDefinitionInput;
 
 /** The points a worker passes, and on which pass it dies (a later pass: some work committed). */
 const WORKER_POINTS: { point: CrashPoint; nth: number }[] = [

@@ -135,6 +135,44 @@ export const auditFlow = {
   ],
 } satisfies FlowDefinitionInput;
 
+/** Released order → wait a second → post the invoice to the ERP → invoiced (fault tests). */
+export const waitThenInvoiceFlow = {
+  key: 'wait-then-invoice',
+  name: 'Wait, then invoice',
+  trigger: { event: 'order.released', assign: 'order' },
+  variables: [
+    { name: 'order', type: 'any' },
+    { name: 'invoice', type: 'any' },
+  ],
+  nodes: [
+    { id: 'start', type: 'start' },
+    { id: 'wait', type: 'timer', delay: 'PT1S' },
+    {
+      id: 'post',
+      type: 'connectorCall',
+      connector: 'waybill.erp-sandbox',
+      operation: 'postInvoice',
+      input: {
+        orderNumber: { kind: 'expr', expr: 'order.orderNumber' },
+        customerId: { kind: 'expr', expr: 'order.customerId' },
+        currency: { kind: 'expr', expr: 'order.currency' },
+        lines: { kind: 'expr', expr: 'order.lines' },
+        shipmentId: { kind: 'expr', expr: 'order.shipmentId' },
+      },
+      resultVariable: 'invoice',
+      retry: { maxAttempts: 10, initialIntervalMs: 100, backoffCoefficient: 1, maxIntervalMs: 100 },
+    },
+    { id: 'invoiced', type: 'end', outcome: 'invoiced' },
+    { id: 'notInvoiced', type: 'end', outcome: 'not-invoiced' },
+  ],
+  edges: [
+    { id: 'e1', source: 'start', target: 'wait' },
+    { id: 'e2', source: 'wait', target: 'post' },
+    { id: 'e3', source: 'post', sourceHandle: 'success', target: 'invoiced' },
+    { id: 'e4', source: 'post', sourceHandle: 'error', target: 'notInvoiced' },
+  ],
+} satisfies FlowDefinitionInput;
+
 export const releasedOrder = {
   orderNumber: 'SO-1001',
   customerId: 'C-100',
