@@ -4,7 +4,7 @@
  * transaction that also writes the instance's new snapshot.
  * @module
  */
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely, type RawBuilder } from 'kysely';
 import {
   EffectActionType,
   type CancelSubflowParams,
@@ -48,9 +48,22 @@ export interface StepRecord {
 }
 
 type NewEffect = Insertable<Database['effects']>;
-type NewTimer = Insertable<Database['timers']>;
-type NewTask = Insertable<Database['tasks']>;
-type NewException = Insertable<Database['exceptions']>;
+/** Due times are computed by the database (see {@link dueIn}). */
+type NewTimer = Omit<Insertable<Database['timers']>, 'due_at'> & { due_at: RawBuilder<Date> };
+type NewTask = Omit<Insertable<Database['tasks']>, 'due_at'> & { due_at: RawBuilder<Date> | null };
+type NewException = Omit<Insertable<Database['exceptions']>, 'sla_due_at'> & {
+  sla_due_at: RawBuilder<Date>;
+};
+
+/**
+ * `ms` after the transaction's time by the database's clock. The database is the one clock of
+ * timers (they are fired when `due_at <= now()`), so a worker whose clock is off, or jumps,
+ * neither fires them early nor late. In whole milliseconds, like the times the API hands out
+ * (the inbox's cursors carry due dates as ISO strings).
+ */
+function dueIn(ms: number): RawBuilder<Date> {
+  return sql<Date>`date_trunc('milliseconds', now() + make_interval(secs => ${ms}::double precision / 1000))`;
+}
 type NewInbox = Insertable<Database['inbox']>;
 
 /**
@@ -94,7 +107,6 @@ export class StepBatch {
   #delivered = false;
 
   add(instance: InstanceRef, step: FlowStep, record: StepRecord): void {
-    const now = Date.now();
     const entered: { nodeId: string; nodeType: string; visit: number }[] = [];
     for (const effect of step.effects) {
       switch (effect.type) {
@@ -129,7 +141,7 @@ export class StepBatch {
             timer_key: p.timerKey,
             node_id: p.nodeId,
             purpose: p.purpose,
-            due_at: new Date(now + p.delayMs),
+            due_at: dueIn(p.delayMs),
           });
           break;
         }
@@ -147,9 +159,9 @@ export class StepBatch {
             candidate_roles: jsonb(p.candidateRoles),
             form: jsonb(p.form),
             outcomes: jsonb(p.outcomes),
-            due_at: p.dueInMs === null ? null : new Date(now + p.dueInMs),
+            due_at: p.dueInMs === null ? null : dueIn(p.dueInMs),
           });
-          this.#timers.push(...taskTimers(instance.id, p, now));
+          this.#timers.push(...taskTimers(instance.id, p));
           break;
         }
         case EffectActionType.cancelTask: {
@@ -173,7 +185,7 @@ export class StepBatch {
             category: p.category,
             owner_role: p.ownerRole,
             severity: p.severity,
-            sla_due_at: new Date(now + p.slaMs),
+            sla_due_at: dueIn(p.slaMs),
             task_key: p.taskKey,
             details: jsonb(p.details),
             blocking: p.blocking,
@@ -338,7 +350,7 @@ export async function writeStep(
  * A task's due date and escalation are runtime timers (the machine does not wait for them):
  * when due they mark the task overdue or add the escalation role to its candidates.
  */
-function taskTimers(instanceId: string, task: CreateTaskParams, now: number): NewTimer[] {
+function taskTimers(instanceId: string, task: CreateTaskParams): NewTimer[] {
   const timers: NewTimer[] = [];
   if (task.dueInMs !== null)
     timers.push({
@@ -346,7 +358,7 @@ function taskTimers(instanceId: string, task: CreateTaskParams, now: number): Ne
       timer_key: `${task.taskKey}:due`,
       node_id: task.nodeId,
       purpose: 'due',
-      due_at: new Date(now + task.dueInMs),
+      due_at: dueIn(task.dueInMs),
       payload: jsonb({ taskKey: task.taskKey }),
     });
   if (task.escalation !== null)
@@ -355,7 +367,7 @@ function taskTimers(instanceId: string, task: CreateTaskParams, now: number): Ne
       timer_key: `${task.taskKey}:escalation`,
       node_id: task.nodeId,
       purpose: 'escalation',
-      due_at: new Date(now + task.escalation.afterMs),
+      due_at: dueIn(task.escalation.afterMs),
       payload: jsonb({ taskKey: task.taskKey, toRole: task.escalation.toRole }),
     });
   return timers;

@@ -302,7 +302,9 @@ async function recordRetry(
     .set({
       status: 'pending',
       lease_until: null,
-      next_run_at: new Date(Date.now() + delayMs),
+      // By the database's clock, like the claim that compares it with now(): a worker whose
+      // clock is off neither retries at once nor hours late.
+      next_run_at: sql<Date>`now() + make_interval(secs => ${delayMs}::double precision / 1000)`,
       last_error: jsonb({
         code: failure.code,
         message: failure.message,
