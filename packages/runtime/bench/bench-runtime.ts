@@ -52,6 +52,11 @@ const { values } = parseArgs({
     senders: { type: 'string', default: '16' },
     /** Offered load in invoices per second (default: as fast as events are acknowledged). */
     rate: { type: 'string' },
+    /**
+     * With `--rate`: seconds between an order's events (default 1; 0 sends them back to back, so
+     * most arrive while the instance still waits for its ERP call and their latency includes it).
+     */
+    spread: { type: 'string', default: '1' },
     /** Give up after this many seconds (the run then reports `exactlyOnce: false`). */
     timeout: { type: 'string', default: '300' },
     matrix: { type: 'boolean', default: false },
@@ -87,6 +92,7 @@ async function runOnce(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL;
   const inProcess = values['in-process'] || !databaseUrl;
   const rate = values.rate === undefined ? undefined : Number(values.rate);
+  const spread = Number(values.spread);
   const timeoutMs = Number(values.timeout) * 1000;
   const cliMain = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
@@ -117,7 +123,7 @@ async function runOnce(): Promise<void> {
   const mode = values.backlog ? 'backlog' : rate === undefined ? 'live' : 'paced';
   log(
     `bench: ${invoices} invoices, ${workers} worker(s) ${inProcess ? 'in-process' : 'as processes'} ` +
-      `on ${database}, ${mode}${rate === undefined ? '' : ` at ${rate}/s`}; ` +
+      `on ${database}, ${mode}${rate === undefined ? '' : ` at ${rate}/s, an order's events ${spread} s apart`}; ` +
       `load average ${loadavg()
         .map((n) => n.toFixed(2))
         .join(' ')}`,
@@ -132,7 +138,7 @@ async function runOnce(): Promise<void> {
     const from = performance.now();
     events = (
       await ingestOrders(ingress.db, invoices, 'SO-B', senders, {
-        ...(rate === undefined ? {} : { ratePerSec: rate }),
+        ...(rate === undefined ? {} : { ratePerSec: rate, spreadSeconds: spread }),
       })
     ).events;
     ingestSeconds = (performance.now() - from) / 1000;
@@ -278,7 +284,7 @@ async function runOnce(): Promise<void> {
     exactlyOnce,
     database,
     mode,
-    ...(rate === undefined ? {} : { ratePerSec: rate }),
+    ...(rate === undefined ? {} : { ratePerSec: rate, spreadSeconds: spread }),
     ...(timedOut ? { timedOut } : {}),
     events,
     ingestSeconds: round(ingestSeconds),

@@ -74,9 +74,12 @@ export async function deployBillingReadiness(db: Kysely<Database>): Promise<void
  * order numbers and the number of events.
  *
  * Without a rate the events are interleaved across orders (every release, then every shipment,
- * …) and sent as fast as they are acknowledged. With `ratePerSec`, order n's events are sent one
- * after the other from `n / ratePerSec` seconds on: an offered load of that many orders per
- * second.
+ * …) and sent as fast as they are acknowledged. With `ratePerSec`, order n is released at
+ * `n / ratePerSec` seconds and each of its later events follows `spreadSeconds` after the one
+ * before (default 0: one after the other), an offered load of that many orders per second. Real
+ * shipments and PODs come hours or days after the release; a spread longer than the flow's ERP
+ * call lets each event find its instance ready for it, so latency measures the engine's reaction
+ * rather than the wait for the flow's own call.
  *
  * ```ts
  * const { orderNumbers } = await ingestOrders(db, 300, 'SO', 8);
@@ -87,7 +90,7 @@ export async function ingestOrders(
   count: number,
   prefix: string,
   concurrency = 1,
-  options: { ratePerSec?: number } = {},
+  options: { ratePerSec?: number; spreadSeconds?: number } = {},
 ): Promise<{ orderNumbers: string[]; events: number }> {
   const orderNumbers = Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
   const perOrder = orderNumbers.map((n, i) => orderEvents(n, i));
@@ -95,7 +98,28 @@ export async function ingestOrders(
   const send = (event: IncomingEvent) => committer.submit(event, { idempotencyKey: randomUUID() });
   const rate = options.ratePerSec;
   let events = 0;
-  if (rate !== undefined && rate > 0) {
+  if (rate !== undefined && rate > 0 && (options.spreadSeconds ?? 0) > 0) {
+    // Every event at its own moment, in time order; an order's events keep their order.
+    const spreadMs = (options.spreadSeconds ?? 0) * 1000;
+    const schedule = perOrder
+      .flatMap((list, n) =>
+        list.map((event, k) => ({ at: (n * 1000) / rate + k * spreadMs, event })),
+      )
+      .sort((a, b) => a.at - b.at);
+    const started = performance.now();
+    let next = 0;
+    const sender = async (): Promise<void> => {
+      while (next < schedule.length) {
+        const item = schedule[next++];
+        if (!item) break;
+        const wait = started + item.at - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        await send(item.event);
+        events += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, sender));
+  } else if (rate !== undefined && rate > 0) {
     const started = performance.now();
     let next = 0;
     const sender = async (): Promise<void> => {

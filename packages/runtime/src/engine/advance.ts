@@ -46,9 +46,7 @@ export async function advanceInstances(
   db: Kysely<Database>,
   options: AdvanceOptions,
 ): Promise<number> {
-  // When each applied message entered its inbox, for the latency histogram (after commit).
-  const transitions: number[] = [];
-  const { advanced, scheduled, delivered } = await db.transaction().execute(async (trx) => {
+  const result = await db.transaction().execute(async (trx) => {
     const instances = await trx
       .selectFrom('instances')
       .selectAll()
@@ -64,71 +62,116 @@ export async function advanceInstances(
       )
       .orderBy('updated_at')
       .limit(options.batchSize ?? 10)
-      .forUpdate()
+      // Excludes other advancers, but not the key-share lock of an inbox insert for the same
+      // instance: routing (which holds the routing lock) never waits for an advance to commit.
+      .forNoKeyUpdate()
       .skipLocked()
       .execute();
-    if (instances.length === 0) return { advanced: 0, scheduled: false, delivered: false };
-    // One read of every claimed instance's open messages, one batch of writes for all of them.
-    const messages = await trx
-      .selectFrom('inbox')
-      .selectAll()
-      .where(
-        'instance_id',
-        'in',
-        instances.map((i) => i.id),
-      )
-      .where('status', '<>', 'done')
-      .orderBy('id')
-      .execute();
-    const byInstance = new Map<string, InboxRow[]>();
-    for (const message of messages) {
-      const list = byInstance.get(message.instance_id) ?? [];
-      list.push(message);
-      byInstance.set(message.instance_id, list);
-    }
-    const batch = new StepBatch(options.logger, {
-      machines: options.machines,
-      ...(options.triage ? { triage: options.triage } : {}),
-    });
-    const writes: AdvanceWrites = { states: [], done: [], deferred: [] };
-    for (const instance of instances) {
-      await advanceOne(trx, instance, byInstance.get(instance.id) ?? [], batch, writes, options);
-    }
-    await batch.flush(trx);
-    await saveStates(trx, writes.states);
-    for (const message of messages) {
-      if (writes.done.includes(message.id)) transitions.push(message.created_at.getTime());
-    }
-    if (writes.done.length > 0) {
-      await trx
-        .updateTable('inbox')
-        .set({ status: 'done' })
-        .where('id', 'in', writes.done)
-        .execute();
-    }
-    if (writes.deferred.length > 0) {
-      await trx
-        .updateTable('inbox')
-        .set({ status: 'deferred' })
-        .where('id', 'in', writes.deferred)
-        .execute();
-    }
+    const advanced = await advanceClaimed(trx, instances, options);
     crashPoint('advance.before-commit');
-    return {
-      advanced: instances.length,
-      scheduled: batch.scheduledWork,
-      delivered: batch.deliveredMessages,
-    };
+    return advanced;
   });
   crashPoint('advance.after-commit');
-  engineMetrics.increment('waybill_transitions_total', transitions.length);
+  await afterAdvanceCommit(db, result);
+  return result.advanced;
+}
+
+/** What {@link advanceClaimed} did, for {@link afterAdvanceCommit}. */
+export interface AdvanceResult {
+  advanced: number;
+  /** When each applied message entered its inbox (ms since the epoch), for the latency histogram. */
+  appliedAt: number[];
+  /** New connector calls or timers were written. */
+  scheduled: boolean;
+  /** Messages for other instances (children's ends, classifications) were written. */
+  delivered: boolean;
+}
+
+/**
+ * Advances instances the transaction has already locked (`FOR UPDATE`): feeds each its open
+ * inbox messages in order and writes everything the steps produced, inside `trx`. Used by the
+ * advancing loop, and by the effect runner to apply a call's result in the transaction that
+ * records it.
+ *
+ * ```ts
+ * const result = await db.transaction().execute(async (trx) => {
+ *   const locked = await trx.selectFrom('instances').selectAll().where('id', 'in', ids)
+ *     .where('status', '=', 'running').forNoKeyUpdate().skipLocked().execute();
+ *   return advanceClaimed(trx, locked, options);
+ * });
+ * await afterAdvanceCommit(db, result);
+ * ```
+ */
+export async function advanceClaimed(
+  trx: Kysely<Database>,
+  instances: InstanceRow[],
+  options: AdvanceOptions,
+): Promise<AdvanceResult> {
+  if (instances.length === 0)
+    return { advanced: 0, appliedAt: [], scheduled: false, delivered: false };
+  // One read of every claimed instance's open messages, one batch of writes for all of them.
+  const messages = await trx
+    .selectFrom('inbox')
+    .selectAll()
+    .where(
+      'instance_id',
+      'in',
+      instances.map((i) => i.id),
+    )
+    .where('status', '<>', 'done')
+    .orderBy('id')
+    .execute();
+  const byInstance = new Map<string, InboxRow[]>();
+  for (const message of messages) {
+    const list = byInstance.get(message.instance_id) ?? [];
+    list.push(message);
+    byInstance.set(message.instance_id, list);
+  }
+  const batch = new StepBatch(options.logger, {
+    machines: options.machines,
+    ...(options.triage ? { triage: options.triage } : {}),
+  });
+  const writes: AdvanceWrites = { states: [], done: [], deferred: [] };
+  for (const instance of instances) {
+    await advanceOne(trx, instance, byInstance.get(instance.id) ?? [], batch, writes, options);
+  }
+  await batch.flush(trx);
+  await saveStates(trx, writes.states);
+  const appliedAt: number[] = [];
+  const done = new Set(writes.done);
+  for (const message of messages) {
+    if (done.has(message.id)) appliedAt.push(message.created_at.getTime());
+  }
+  if (writes.done.length > 0) {
+    await trx.updateTable('inbox').set({ status: 'done' }).where('id', 'in', writes.done).execute();
+  }
+  if (writes.deferred.length > 0) {
+    await trx
+      .updateTable('inbox')
+      .set({ status: 'deferred' })
+      .where('id', 'in', writes.deferred)
+      .execute();
+  }
+  return {
+    advanced: instances.length,
+    appliedAt,
+    scheduled: batch.scheduledWork,
+    delivered: batch.deliveredMessages,
+  };
+}
+
+/** After the commit of an advance: metrics, and wake-ups for the work it scheduled. */
+export async function afterAdvanceCommit(
+  db: Kysely<Database>,
+  result: AdvanceResult,
+): Promise<void> {
+  engineMetrics.increment('waybill_transitions_total', result.appliedAt.length);
   const committed = Date.now();
-  for (const at of transitions) engineMetrics.observeLatency(Math.max(0, committed - at));
+  for (const at of result.appliedAt) engineMetrics.observeLatency(Math.max(0, committed - at));
   // New effects or timers may be due now: wake the effect runners (also in other processes).
-  if (scheduled) await wakeWorkers(db, 'effects');
+  if (result.scheduled) await wakeWorkers(db, 'effects');
   // Children's ends and classifications are messages for instances (possibly of other workers).
-  if (delivered) await wakeWorkers(db, 'inbox');
-  return advanced;
+  if (result.delivered) await wakeWorkers(db, 'inbox');
 }
 
 /** What a batch of advanced instances writes besides the step rows. */

@@ -15,6 +15,12 @@ import { notify } from '../db/connect.ts';
 import { jsonb, type Database, type EffectRow } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import { isRecord, toJson } from '../util.ts';
+import {
+  advanceClaimed,
+  afterAdvanceCommit,
+  type AdvanceOptions,
+  type AdvanceResult,
+} from './advance.ts';
 import { WORK_CHANNEL, wakeWorkers } from './channels.ts';
 import { crashPoint } from './crash-points.ts';
 import { openIncident } from './incidents.ts';
@@ -45,6 +51,12 @@ export interface EffectRunnerOptions {
   defaultLeaseMs?: number;
   /** Aborts in-flight calls (worker shutdown); they are retried later. */
   signal?: AbortSignal;
+  /**
+   * Applies each result to its instance in the transaction that records it (when no other
+   * worker holds the instance), so the flow moves on without waiting for an advancing round.
+   * Without it results are only delivered to the instances' inboxes.
+   */
+  advance?: AdvanceOptions;
 }
 
 /** Why a connector call failed, as recorded on the effect and its incident. */
@@ -71,16 +83,60 @@ export async function runDueEffects(
   const claimed = await claimEffects(db, options);
   if (claimed.length === 0) return 0;
   engineMetrics.increment('waybill_effect_attempts_total', claimed.length);
-  const outputs = await Promise.all(claimed.map((effect) => runEffect(db, effect, options)));
-  // Successes are recorded together: one commit for the whole batch instead of one per call.
-  const succeeded = outputs.filter((o) => o !== null);
-  if (succeeded.length > 0) {
-    const recorded = await recordSuccesses(db, succeeded);
-    for (const { effect } of succeeded) {
-      if (recorded.has(effect.id)) options.logger.info('effect succeeded', fieldsOf(effect));
-    }
-  }
+  // Each success is recorded as soon as its call returns (a slow call does not hold up the
+  // results of quick ones); successes that arrive while a record commits share the next one.
+  const record = successRecorder(db, options);
+  const settled = await Promise.allSettled(
+    claimed.map(async (effect) => {
+      const output = await runEffect(db, effect, options);
+      if (output && (await record(output))) {
+        options.logger.info('effect succeeded', fieldsOf(effect));
+      }
+    }),
+  );
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
   return claimed.length;
+}
+
+/**
+ * Group commit for successes: `record(success)` resolves after the commit that recorded it, with
+ * whether this worker still held the claim (else another worker's attempt records the outcome).
+ */
+function successRecorder(
+  db: Kysely<Database>,
+  options: EffectRunnerOptions,
+): (success: Succeeded) => Promise<boolean> {
+  type Waiting = {
+    success: Succeeded;
+    resolve: (recorded: boolean) => void;
+    reject: (error: unknown) => void;
+  };
+  const queue: Waiting[] = [];
+  let draining = false;
+  const drain = async (): Promise<void> => {
+    while (queue.length > 0) {
+      const batch = queue.splice(0);
+      try {
+        const recorded = await recordSuccesses(
+          db,
+          batch.map((w) => w.success),
+          options,
+        );
+        for (const w of batch) w.resolve(recorded.has(w.success.effect.id));
+      } catch (error) {
+        for (const w of batch) w.reject(error);
+      }
+    }
+    draining = false;
+  };
+  return (success) =>
+    new Promise<boolean>((resolve, reject) => {
+      queue.push({ success, resolve, reject });
+      if (draining) return;
+      draining = true;
+      void drain();
+    });
 }
 
 type ClaimedEffect = EffectRow & { correlation_key: string };
@@ -248,47 +304,83 @@ function failureOf(error: unknown): FailureInfo {
   return { code: 'RETRYABLE', message, retryable: true, retryAfterMs: undefined, details: {} };
 }
 
-async function recordSuccesses(db: Kysely<Database>, succeeded: Succeeded[]): Promise<Set<number>> {
-  return db
-    .transaction()
-    .execute(async (trx) => {
-      const recorded = new Set<number>();
-      for (const { effect, output } of succeeded) {
-        const updated = await trx
-          .updateTable('effects')
-          .set({
-            status: 'succeeded',
-            result: jsonb(output),
-            lease_until: null,
-            last_error: null,
-            updated_at: new Date(),
-          })
-          // Only the worker holding the current claim may record an outcome (fenced by `attempts`).
-          .where('id', '=', effect.id)
-          .where('status', '=', 'running')
-          .where('attempts', '=', effect.attempts)
-          .returning('id')
-          .executeTakeFirst();
-        if (updated) recorded.add(effect.id);
-      }
-      const messages = succeeded
-        .filter(({ effect }) => recorded.has(effect.id))
-        .map(({ effect, output }) => ({
-          instance_id: effect.instance_id,
-          kind: 'effect' as const,
-          body: jsonb({ type: 'waybill.effect.succeeded', effectKey: effect.effect_key, output }),
-        }));
-      if (messages.length > 0) {
-        await trx.insertInto('inbox').values(messages).execute();
-      }
-      crashPoint('effect.before-record-commit');
-      return recorded;
-    })
-    .then(async (recorded) => {
-      crashPoint('effect.after-record');
-      if (recorded.size > 0) await wakeWorkers(db, 'inbox');
-      return recorded;
+async function recordSuccesses(
+  db: Kysely<Database>,
+  succeeded: Succeeded[],
+  options: EffectRunnerOptions,
+): Promise<Set<number>> {
+  const { recorded, advanced, waiting } = await db.transaction().execute(async (trx) => {
+    const recorded = new Set<number>();
+    for (const { effect, output } of succeeded) {
+      const updated = await trx
+        .updateTable('effects')
+        .set({
+          status: 'succeeded',
+          result: jsonb(output),
+          lease_until: null,
+          last_error: null,
+          updated_at: new Date(),
+        })
+        // Only the worker holding the current claim may record an outcome (fenced by `attempts`).
+        .where('id', '=', effect.id)
+        .where('status', '=', 'running')
+        .where('attempts', '=', effect.attempts)
+        .returning('id')
+        .executeTakeFirst();
+      if (updated) recorded.add(effect.id);
+    }
+    const messages = succeeded
+      .filter(({ effect }) => recorded.has(effect.id))
+      .map(({ effect, output }) => ({
+        instance_id: effect.instance_id,
+        kind: 'effect' as const,
+        body: jsonb({ type: 'waybill.effect.succeeded', effectKey: effect.effect_key, output }),
+      }));
+    if (messages.length === 0) return { recorded, advanced: null, waiting: false };
+    await trx.insertInto('inbox').values(messages).execute();
+    const ids = [...new Set(messages.map((m) => m.instance_id))];
+    const advanced = options.advance ? await applyInline(trx, ids, options.advance) : null;
+    crashPoint('effect.before-record-commit');
+    // Instances another worker held (or all, without inline advancing) wait for a round.
+    return { recorded, advanced, waiting: (advanced?.advanced ?? 0) < ids.length };
+  });
+  crashPoint('effect.after-record');
+  if (advanced) await afterAdvanceCommit(db, advanced);
+  if (waiting) await wakeWorkers(db, 'inbox');
+  return recorded;
+}
+
+/**
+ * Advances the instances that just got results, inside the recording transaction, skipping any
+ * another worker holds. Under a savepoint: should advancing fail, the results are still
+ * recorded and the advancing loop applies them.
+ */
+async function applyInline(
+  trx: Kysely<Database>,
+  instanceIds: string[],
+  options: AdvanceOptions,
+): Promise<AdvanceResult | null> {
+  await sql`savepoint apply_results`.execute(trx);
+  try {
+    const locked = await trx
+      .selectFrom('instances')
+      .selectAll()
+      .where('id', 'in', instanceIds)
+      .where('status', '=', 'running')
+      .orderBy('id')
+      .forNoKeyUpdate()
+      .skipLocked()
+      .execute();
+    const result = await advanceClaimed(trx, locked, options);
+    await sql`release savepoint apply_results`.execute(trx);
+    return result;
+  } catch (error) {
+    await sql`rollback to savepoint apply_results`.execute(trx);
+    options.logger.warn('results recorded; applying them is left to the advancing loop', {
+      err: error,
     });
+    return null;
+  }
 }
 
 async function recordRetry(

@@ -1,6 +1,7 @@
 /**
  * The worker: routes events, fires timers, advances instances and runs effects (connector
- * calls), in two loops so that calls to slow external systems overlap with transitions.
+ * calls), in three loops (routing and timers, advancing, connector calls), so that new events
+ * are routed while instances are advanced and calls to slow external systems overlap with both.
  * Stateless: run as many as you like against one Postgres; LISTEN/NOTIFY wakes them, polling
  * is the fallback.
  * @module
@@ -99,39 +100,57 @@ export class Worker {
     return { ...engine, effects: await this.#effectsRound() };
   }
 
-  /**
-   * Routes events, fires due timers and advances instances. One query first tells which phases
-   * have work; advancing goes on while full batches come back (a short batch means the rest
-   * is locked by other workers or not there yet, and the next round looks again).
-   */
+  /** Routes events, fires due timers, then advances instances (one round of each, in turn). */
   async #engineRound(): Promise<Omit<RoundResult, 'effects'>> {
+    const { routed, timersFired } = await this.#routeRound();
+    const advanced = await this.#advanceRound(routed + timersFired > 0);
+    return { routed, timersFired, advanced };
+  }
+
+  /** Routes events and fires due timers; one query first tells which have work. */
+  async #routeRound(): Promise<{ routed: number; timersFired: number }> {
     const db = this.#connection.db;
-    const logger = this.#logger;
     const o = this.#options;
-    const machines = this.#machines;
-    const triage = { triage: this.#triage };
     const work = await pendingWork(db);
     const routed = work.events
       ? await timed('route', () =>
-          routeEvents(db, { machines, logger, batchSize: o.routeBatchSize ?? 200, ...triage }),
+          routeEvents(db, {
+            machines: this.#machines,
+            logger: this.#logger,
+            batchSize: o.routeBatchSize ?? 200,
+            triage: this.#triage,
+          }),
         )
       : 0;
     const timersFired = work.timers
-      ? await timed('timers', () => fireDueTimers(db, { logger }))
+      ? await timed('timers', () => fireDueTimers(db, { logger: this.#logger }))
       : 0;
-    if (!work.messages && routed === 0 && timersFired === 0)
-      return { routed, timersFired, advanced: 0 };
-    const batchSize = o.advanceBatchSize ?? 25;
-    const advanceOptions = { machines, logger, batchSize, ...triage };
-    const advanced = await timed('advance', async () => {
+    return { routed, timersFired };
+  }
+
+  /**
+   * Advances instances with pending messages; goes on while full batches come back (a short
+   * batch means the rest is locked by other workers or not there yet, and the next round looks
+   * again). Unless told there is work, one query first checks, instead of an empty transaction.
+   */
+  async #advanceRound(knownWork = false): Promise<number> {
+    const db = this.#connection.db;
+    if (!knownWork && !(await pendingWork(db)).messages) return 0;
+    const batchSize = this.#options.advanceBatchSize ?? 25;
+    const options = {
+      machines: this.#machines,
+      logger: this.#logger,
+      batchSize,
+      triage: this.#triage,
+    };
+    return timed('advance', async () => {
       let sum = 0;
       for (let n = batchSize; n === batchSize;) {
-        n = await advanceInstances(db, advanceOptions);
+        n = await advanceInstances(db, options);
         sum += n;
       }
       return sum;
     });
-    return { routed, timersFired, advanced };
   }
 
   /** Runs the connector calls that are due (none when this worker does not run effects). */
@@ -143,6 +162,8 @@ export class Worker {
         connectors: this.#connectors,
         logger: this.#logger,
         signal: this.#abort.signal,
+        // A result moves its instance on in the transaction that records it.
+        advance: { machines: this.#machines, logger: this.#logger, triage: this.#triage },
         ...(o.effectLeaseMs === undefined ? {} : { defaultLeaseMs: o.effectLeaseMs }),
         ...(o.effectLeaseGraceMs === undefined ? {} : { leaseGraceMs: o.effectLeaseGraceMs }),
       }),
@@ -173,9 +194,9 @@ export class Worker {
   }
 
   /**
-   * Starts the background loops (LISTEN for wake-ups, poll as fallback): one routes, fires
-   * timers and advances instances; the other runs connector calls, so that waiting for external
-   * systems never holds up transitions (and the reverse).
+   * Starts the background loops (LISTEN for wake-ups, poll as fallback): one routes events and
+   * fires timers, one advances instances, one runs connector calls, so that waiting for
+   * external systems never holds up transitions (and the reverse).
    */
   start(): void {
     if (this.#running) return;
@@ -201,7 +222,12 @@ export class Worker {
     } catch (error) {
       this.#logger.warn('LISTEN failed; polling only', { err: error });
     }
-    const loops = [this.#loopOf('engine', () => this.#engineRound().then(sumOf))];
+    // Routing and advancing in loops of their own: a new event is routed while another
+    // batch of instances is being advanced, instead of waiting for that batch to commit.
+    const loops = [
+      this.#loopOf('route', () => this.#routeRound().then((r) => r.routed + r.timersFired)),
+      this.#loopOf('advance', () => this.#advanceRound()),
+    ];
     if (this.#runEffects) loops.push(this.#loopOf('effects', () => this.#effectsRound()));
     await Promise.all(loops);
     await this.#unlisten?.().catch(() => undefined);
@@ -250,10 +276,6 @@ export class Worker {
     }
     this.#wakers.delete(waker);
   }
-}
-
-function sumOf(round: Omit<RoundResult, 'effects'>): number {
-  return round.routed + round.timersFired + round.advanced;
 }
 
 /** Runs one phase of a round and records its time in the engine metrics. */
