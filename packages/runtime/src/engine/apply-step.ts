@@ -294,7 +294,13 @@ export class StepBatch {
         .execute();
     }
     if (this.#audit.length > 0) {
-      await trx.insertInto('audit_log').values(this.#audit.splice(0)).execute();
+      // When the transition was written, near the end of its transaction (not when that began):
+      // what the event-to-transition latency is measured to.
+      const at = sql<Date>`clock_timestamp()`;
+      await trx
+        .insertInto('audit_log')
+        .values(this.#audit.splice(0).map((row) => ({ ...row, at })))
+        .execute();
     }
     await this.#flushFlowKinds(trx);
   }
