@@ -116,17 +116,26 @@ class RoutingBatch {
   ): Promise<RoutingBatch> {
     const batch = new RoutingBatch(options);
     const keys = [...new Set(events.map((e) => e.correlation_key))];
+    // The running instances are share-locked until the routing commits: an instance a worker is
+    // advancing right now is waited for and, if that step ended it, is no longer running. Without
+    // the lock a message could be delivered to an instance as it ends, and stay pending forever.
+    const running = await trx
+      .selectFrom('instances')
+      .select(['id', 'correlation_key'])
+      .where('correlation_key', 'in', keys)
+      .where('status', '=', 'running')
+      .orderBy('created_at')
+      .forShare()
+      .execute();
+    for (const instance of running) batch.#runningOf(instance.correlation_key).push(instance.id);
+    // Every flow with an instance of the key (after the lock: an instance that just ended counts).
     const known = await trx
       .selectFrom('instances')
-      .select(['id', 'flow_key', 'correlation_key', 'status'])
+      .select(['flow_key', 'correlation_key'])
       .where('correlation_key', 'in', keys)
-      .orderBy('created_at')
       .execute();
-    for (const instance of known) {
+    for (const instance of known)
       batch.#existingOf(instance.correlation_key).add(instance.flow_key);
-      if (instance.status === 'running')
-        batch.#runningOf(instance.correlation_key).push(instance.id);
-    }
     const parked = await trx
       .selectFrom('events')
       .select(['id', 'type', 'payload', 'correlation_key'])
