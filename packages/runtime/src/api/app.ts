@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Connection } from '../db/connect.ts';
+import { isStorageFullError } from '../db/disk-guard.ts';
 import { engineMetrics } from '../engine/metrics.ts';
 import { queueDepths } from '../engine/stats.ts';
 import { authRoutes } from '../identity/http.ts';
@@ -211,6 +212,15 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     }
     if (status < 500) {
       return reply.code(status).send({ error: 'bad_request', message });
+    }
+    if (isStorageFullError(error)) {
+      // Nothing was stored; the client sends again once space is freed.
+      logger.error('request refused: disk full', {
+        requestId: request.id,
+        url: request.url,
+        message,
+      });
+      return reply.code(507).send({ error: 'insufficient_storage', message });
     }
     logger.error('request failed', {
       requestId: request.id,

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { isStorageFullError } from '../db/disk-guard.ts';
 import { IngestCommitter, type IngestResult } from '../engine/ingest.ts';
 import type { Logger } from '../log.ts';
 import type { ApiMetrics } from './api-metrics.ts';
@@ -204,7 +205,9 @@ export function eventsRoute(app: FastifyInstance, options: EventsRouteOptions): 
                   idempotencyKey: validKey,
                   status: 500,
                   error: 'not_stored',
-                  message: 'The event was not stored; send it again with the same idempotency key.',
+                  message: isStorageFullError(error)
+                    ? `${error.message} The event was not stored; send it again with the same idempotency key.`
+                    : 'The event was not stored; send it again with the same idempotency key.',
                 };
               },
             ),

@@ -135,6 +135,9 @@ export function apiOperations(): ApiOperation[] {
           ...guarded('events:write'),
           '409': error('Idempotency-Key reused with a different body'),
           '413': error('Body over the size limit (`WAYBILL_MAX_EVENT_BYTES`)'),
+          '507': error(
+            'Not stored: the embedded database is out of disk space (`WAYBILL_MIN_FREE_DISK_MB`); send again later',
+          ),
         },
       },
     },

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { guardDiskSpace, minFreeDiskBytes } from './disk-guard.ts';
 import type { Database } from './schema.ts';
 
 /** Which engine a connection talks to. */
@@ -73,9 +74,14 @@ async function connectPGlite(dataDir: string): Promise<Connection> {
     location = resolve(join(dataDir, 'pgdata'));
     mkdirSync(location, { recursive: true });
   }
-  const pglite = await PGlite.create(location, {
+  const opened = await PGlite.create(location, {
     parsers: { [INT8_OID]: (value: string) => Number(value) },
   });
+  // On disk: writes stop (with a clear error) before the disk is full, see disk-guard.ts.
+  const pglite =
+    location === 'memory://'
+      ? opened
+      : guardDiskSpace(opened, { dir: location, minFreeBytes: minFreeDiskBytes() });
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   return {
     db,
