@@ -26,12 +26,12 @@ import { waitThenInvoiceFlow } from './flows.ts';
 const ORDERS_PER_POINT = 8;
 const cliMain = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
-/** The points a worker passes, and on which pass it dies (a later pass: some work committed). */
+/** The points a worker passes, and on which pass it dies. */
 const WORKER_POINTS: { point: CrashPoint; nth: number }[] = [
   { point: 'route.before-commit', nth: 1 },
   { point: 'timer.before-commit', nth: 1 },
   { point: 'advance.before-commit', nth: 1 },
-  { point: 'advance.after-commit', nth: 2 },
+  { point: 'advance.after-commit', nth: 1 },
   { point: 'effect.after-call', nth: 1 },
   { point: 'effect.before-record-commit', nth: 1 },
   { point: 'effect.after-record', nth: 1 },
