@@ -4,7 +4,7 @@
 #
 #   docker build -t waybill .
 #   docker run -p 3000:3000 -e DATABASE_URL=postgres://… waybill            # platform (API, designer, worker)
-#   docker run -e DATABASE_URL=postgres://… waybill worker --health-port 9091  # an extra worker
+#   docker run -e DATABASE_URL=postgres://… -e WAYBILL_HEALTH_PORT=9091 waybill worker   # an extra worker
 #
 # See docs/operations.md.
 
@@ -54,8 +54,9 @@ USER node
 VOLUME ["/data"]
 EXPOSE 3000
 STOPSIGNAL SIGTERM
-# The slim image has no curl: ask Node. Workers override this (their health port is 9091).
+# The slim image has no curl: ask Node. The platform answers on PORT; a worker on its health port
+# (run it with -e WAYBILL_HEALTH_PORT=9091 and this check works for it too).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.WAYBILL_HEALTH_PORT||process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "packages/runtime/src/cli.ts"]
 CMD ["start"]
