@@ -93,13 +93,21 @@ function mountTmpfs(sizeMb: number): { dir: string } | { reason: string } {
 // 40 MB for a fresh platform, 24 MB kept free (above a 16 MB WAL segment), ~20 MB for events.
 const DISK_MB = 84;
 const RESERVE_MB = 24;
-const disk = mountTmpfs(DISK_MB);
-const mounted = 'dir' in disk ? disk.dir : null;
+/** Whether this machine lets us mount a tmpfs (tried, and undone, when the file is collected). */
+function tmpfsAllowed(): { reason: string } | null {
+  const probe = mountTmpfs(1);
+  if ('reason' in probe) return probe;
+  execFileSync('umount', [probe.dir]);
+  rmSync(probe.dir, { recursive: true, force: true });
+  return null;
+}
+const notAllowed = tmpfsAllowed();
 
-describe.skipIf(!mounted)(
-  `waybill start on a full disk${'reason' in disk ? ` (skipped: ${disk.reason})` : ''}`,
+describe.skipIf(notAllowed !== null)(
+  `waybill start on a full disk${notAllowed ? ` (skipped: ${notAllowed.reason})` : ''}`,
   () => {
-    const dataDir = join(mounted ?? '', 'data');
+    let mounted = '';
+    let dataDir = '';
     const children = new Set<ChildProcess>();
 
     function startPlatform() {
@@ -150,6 +158,10 @@ describe.skipIf(!mounted)(
     // This process opens the same directory before and after the platform runs.
     const reserveBefore = process.env.WAYBILL_MIN_FREE_DISK_MB;
     beforeAll(async () => {
+      const disk = mountTmpfs(DISK_MB);
+      if ('reason' in disk) throw new Error(disk.reason);
+      mounted = disk.dir;
+      dataDir = join(mounted, 'data');
       process.env.WAYBILL_MIN_FREE_DISK_MB = String(RESERVE_MB);
       mkdirSync(dataDir, { recursive: true });
       const connection = await connect({ dataDir });
@@ -195,7 +207,7 @@ describe.skipIf(!mounted)(
       expect(refusal?.message).toMatch(/Disk nearly full: \d+ MB free .*WAYBILL_MIN_FREE_DISK_MB/);
 
       // Grow the volume: the same process takes the refused events now, and knows the others.
-      execFileSync('mount', ['-o', `remount,size=${DISK_MB + 128}m`, mounted!]);
+      execFileSync('mount', ['-o', `remount,size=${DISK_MB + 128}m`, mounted]);
       for (const key of refused) {
         const again = await post(api.baseUrl, api.apiKey, key, bodies.get(key)!);
         expect(again.status, key).toBe(202);
