@@ -4,10 +4,11 @@
  * database runs in this process, so the HTTP server and the worker stop answering). So Waybill
  * stops writing before that: while the data directory's file system has less than a reserve
  * free (`WAYBILL_MIN_FREE_DISK_MB`, default 64 MB — room for a few new WAL segments of 16 MB),
- * every write fails at once with a {@link StorageFullError} (the API answers 507), reads go on,
- * and writes resume by themselves once space is freed or the volume grown. Should the disk
- * fill regardless (another process writing to it), the database is not touched again after its
- * first "no space" error: every statement fails with a {@link StorageFullError} until a restart.
+ * every write (and every transaction) fails at once with a {@link StorageFullError} (the API
+ * answers 507), plain reads go on, and writes resume by themselves once space is freed or the
+ * volume grown. Should the disk fill regardless (another process writing to it), the database
+ * is not touched again after its first "no space" error: every statement fails with a
+ * {@link StorageFullError} until a restart.
  * @module
  */
 import { statfsSync } from 'node:fs';
