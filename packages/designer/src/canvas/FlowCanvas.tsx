@@ -36,6 +36,7 @@ import {
 } from '../model/definition-graph.ts';
 import type { DesignerEdge, DesignerNode, Selection, Size } from '../model/definition-graph.ts';
 import { isNodeKind, kindInfo } from '../model/node-kinds.ts';
+import { edgeTypes } from './edge-views.tsx';
 import { nodeTypes } from './node-views.tsx';
 import { PALETTE_MIME } from './Palette.tsx';
 
@@ -203,6 +204,7 @@ export function FlowCanvas(props: FlowCanvasProps): ReactElement {
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}

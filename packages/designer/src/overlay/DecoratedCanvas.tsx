@@ -14,6 +14,7 @@ import type { NodeProps, NodeTypes } from '@xyflow/react';
 import type { FlowDefinition } from '@waybill/shared';
 import { createContext, memo, useContext, useMemo } from 'react';
 import type { CSSProperties, ReactElement } from 'react';
+import { edgeTypes } from '../canvas/edge-views.tsx';
 import { nodeTypes } from '../canvas/node-views.tsx';
 import { toCanvas } from '../model/definition-graph.ts';
 import type { DesignerEdge, DesignerNode } from '../model/definition-graph.ts';
@@ -105,6 +106,7 @@ function Canvas(props: DecoratedCanvasProps): ReactElement {
           nodes={nodes}
           edges={edges}
           nodeTypes={decoratedTypes}
+          edgeTypes={edgeTypes}
           nodesDraggable={false}
           nodesConnectable={false}
           elementsSelectable={onNodeClick !== undefined}
