@@ -24,9 +24,9 @@ export const CRASH_POINTS = [
   'route.before-commit',
   /** A connector call returned successfully; its result is not recorded yet. */
   'effect.after-call',
-  /** Result and the instance's inbox message written; no COMMIT yet. */
+  /** Result and the instance's inbox message written (and applied, if the instance was free); no COMMIT yet. */
   'effect.before-record-commit',
-  /** Result recorded and committed; workers not yet woken to feed it to the instance. */
+  /** Result recorded (and applied, if the instance was free) and committed; workers not yet woken. */
   'effect.after-record',
   /** Due timers marked fired and their messages written; no COMMIT yet. */
   'timer.before-commit',
