@@ -15,6 +15,7 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStoreApi,
 } from '@xyflow/react';
 import type {
   Connection,
@@ -36,6 +37,7 @@ import {
 } from '../model/definition-graph.ts';
 import type { DesignerEdge, DesignerNode, Selection, Size } from '../model/definition-graph.ts';
 import { isNodeKind, kindInfo } from '../model/node-kinds.ts';
+import { showsDetail } from './detail.ts';
 import { edgeTypes } from './edge-views.tsx';
 import { nodeTypes } from './node-views.tsx';
 import { PALETTE_MIME } from './Palette.tsx';
@@ -82,6 +84,7 @@ const miniMapColor = (n: DesignerNode): string => kindInfo(n.data.flowNode.type)
 export function FlowCanvas(props: FlowCanvasProps): ReactElement {
   const { definition, problems, selection, activeNodes, onChange, onSelectionChange } = props;
   const { screenToFlowPosition } = useReactFlow();
+  const store = useStoreApi<DesignerNode, DesignerEdge>();
   const [dragOver, setDragOver] = useState(false);
   // Sizes React Flow measured, handed back with each node so it keeps them (it drops the sizes
   // of a node it is given without). Only the canvas re-renders when cards are measured.
@@ -115,9 +118,15 @@ export function FlowCanvas(props: FlowCanvasProps): ReactElement {
           group: `move:${[...positions.keys()].join(',')}`,
         });
       if (measured.size > 0) {
+        // Zoomed out, a card with several exits is lower than in full detail (see node-views):
+        // a card measured in full keeps that size, so tidying up and placing new steps do not
+        // depend on the zoom. A card first drawn zoomed out has only that size until zoomed in.
+        const zoomedOut = !showsDetail(store.getState());
         setSizes((current) => {
           const next = new Map(current);
-          measured.forEach((size, id) => next.set(id, size));
+          measured.forEach((size, id) => {
+            if (!(zoomedOut && current.has(id))) next.set(id, size);
+          });
           return next;
         });
       }
@@ -130,7 +139,7 @@ export function FlowCanvas(props: FlowCanvasProps): ReactElement {
         }));
       }
     },
-    [onChange, onSelectionChange],
+    [onChange, onSelectionChange, store],
   );
 
   const onEdgesChange = useCallback(

@@ -14,4 +14,5 @@ export const detailZoom = 0.35;
  * with `useStore(showsDetail)`, so they re-render when the zoom crosses `detailZoom`, not on
  * every frame of a zoom or pan.
  */
-export const showsDetail = (state: ReactFlowState): boolean => state.transform[2] >= detailZoom;
+export const showsDetail = (state: Pick<ReactFlowState, 'transform'>): boolean =>
+  state.transform[2] >= detailZoom;
