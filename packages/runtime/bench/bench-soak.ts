@@ -66,6 +66,8 @@ const { values } = parseArgs({
     'drain-timeout': { type: 'string', default: '300' },
     seed: { type: 'string', default: '1' },
     'max-in-flight': { type: 'string', default: '64' },
+    /** Only redraw `<out>.svg` from `<out>.json` (a finished run's results). */
+    replot: { type: 'boolean', default: false },
     /** Log level of the API and worker processes (their logs go to files). */
     'log-level': { type: 'string', default: 'warn' },
   },
@@ -119,7 +121,46 @@ const flows = [
   { template: 'dispute-routing', params: { resolutionSla: 'PT3M', escalateAfter: 'PT6M' } },
 ];
 
+function chartTitle(options: {
+  minutes: number;
+  rate: number;
+  workers: number;
+  eventsPerSec: number;
+  date: string;
+}): string {
+  return (
+    `Soak: ${options.minutes} min at ${options.rate} orders/s (${round(options.eventsPerSec)} events/s), ` +
+    `${options.workers} workers, PostgreSQL — ${options.date.slice(0, 10)}`
+  );
+}
+
+/** Redraws the chart of a finished run from its JSON. */
+function replot(): number {
+  const report = JSON.parse(readFileSync(`${out}.json`, 'utf8')) as {
+    date: string;
+    settings: { minutes: number; ratePerSec: number; workers: number };
+    totals: { acceptedPerSec: number };
+    samples: SoakSample[];
+  };
+  writeFileSync(
+    `${out}.svg`,
+    soakSvg(
+      report.samples,
+      chartTitle({
+        minutes: report.settings.minutes,
+        rate: report.settings.ratePerSec,
+        workers: report.settings.workers,
+        eventsPerSec: report.totals.acceptedPerSec,
+        date: report.date,
+      }),
+    ),
+  );
+  log(`  chart: ${out}.svg`);
+  return 0;
+}
+
 async function main(): Promise<number> {
+  if (values.replot) return replot();
   const startedAt = new Date();
   log(
     `soak: ${minutes} min at ${rate} orders/s, ${workerCount} worker process(es) on PostgreSQL, ` +
@@ -172,8 +213,13 @@ async function main(): Promise<number> {
       `${out}.svg`,
       soakSvg(
         result.samples,
-        `Soak: ${minutes} min at ${rate} orders/s (${round(result.totals.acceptedPerSec)} events/s), ` +
-          `${workerCount} workers, PostgreSQL — ${startedAt.toISOString().slice(0, 10)}`,
+        chartTitle({
+          minutes,
+          rate,
+          workers: workerCount,
+          eventsPerSec: result.totals.acceptedPerSec,
+          date: startedAt.toISOString(),
+        }),
       ),
     );
     log(`  results: ${out}.json, ${out}.svg`);

@@ -170,21 +170,28 @@ export function soakSvg(samples: readonly SoakSample[], title: string): string {
   const tMax = Math.max(1, ...samples.map((s) => s.t));
   const x = (t: number) => left + (t / tMax) * plotWidth;
   const processes = Object.keys(samples[0]?.rssMb ?? {});
+  // A sample taken right after the previous one (when the load stops) covers too short an
+  // interval for its rates and percentiles to mean much: those are left out of the lines.
+  const gaps = samples.map((s, i) => s.t - (samples[i - 1]?.t ?? 0));
+  const typical = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)] ?? 0;
+  const full = (i: number) => (gaps[i] ?? 0) >= typical / 2;
+  const rate = (pick: (s: SoakSample) => number | null) =>
+    samples.map((s, i) => (full(i) ? pick(s) : null));
   const panels: { title: string; unit: string; series: Series[] }[] = [
     {
       title: 'Throughput',
       unit: 'per s',
       series: [
-        { label: 'events accepted/s', values: samples.map((s) => s.acceptedPerSec) },
-        { label: 'transitions/s', values: samples.map((s) => s.transitionsPerSec) },
+        { label: 'events accepted/s', values: rate((s) => s.acceptedPerSec) },
+        { label: 'transitions/s', values: rate((s) => s.transitionsPerSec) },
       ],
     },
     {
       title: 'Event-to-transition latency',
       unit: 'ms',
       series: [
-        { label: 'p50', values: samples.map((s) => s.p50Ms) },
-        { label: 'p99', values: samples.map((s) => s.p99Ms) },
+        { label: 'p50', values: rate((s) => s.p50Ms) },
+        { label: 'p99', values: rate((s) => s.p99Ms) },
       ],
     },
     {
@@ -230,18 +237,18 @@ export function soakSvg(samples: readonly SoakSample[], title: string): string {
     const minutes = tMax / 60;
     const every = minutes > 20 ? 5 : minutes > 6 ? 2 : 1;
     for (let m = 0; m <= minutes; m += every) {
-      const xx = x(m * 60);
+      const xx = Math.round(x(m * 60) * 10) / 10;
       out.push(
         `<line x1="${xx}" x2="${xx}" y1="${y0 + panelHeight}" y2="${y0 + panelHeight + 4}" stroke="#888"/>`,
         `<text x="${xx}" y="${y0 + panelHeight + 16}" text-anchor="middle" fill="#444">${m} min</text>`,
       );
     }
     if (drainAt !== undefined) {
+      const xd = Math.round(x(drainAt) * 10) / 10;
       out.push(
-        `<line x1="${x(drainAt)}" x2="${x(drainAt)}" y1="${y0}" y2="${y0 + panelHeight}" stroke="#999" stroke-dasharray="4 3"/>`,
+        `<line x1="${xd}" x2="${xd}" y1="${y0}" y2="${y0 + panelHeight}" stroke="#999" stroke-dasharray="4 3"/>`,
       );
-      if (index === 0)
-        out.push(`<text x="${x(drainAt) + 4}" y="${y0 + 12}" fill="#666">drain</text>`);
+      if (index === 0) out.push(`<text x="${xd + 4}" y="${y0 + 12}" fill="#666">drain</text>`);
     }
     panel.series.forEach((series, i) => {
       const color = palette[i % palette.length] ?? '#000';

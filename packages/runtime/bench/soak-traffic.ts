@@ -144,6 +144,7 @@ export class SoakTraffic {
   readonly #heap = new EventHeap();
   readonly #plan: Generator<PlannedOrder>;
   readonly #holds = new Map<string, string>();
+  readonly #creditPayloads = new Map<string, Promise<Record<string, unknown>>>();
   readonly #waiting: { event: ScheduledEvent; lateFrom: number }[] = [];
   #interval = emptyCounts();
   readonly total = emptyCounts();
@@ -302,8 +303,22 @@ export class SoakTraffic {
     }
   }
 
-  /** The payload as the upstream system would send it (credit holds come from the ERP). */
-  async #payloadOf(event: ScheduledEvent): Promise<Record<string, unknown>> {
+  /**
+   * The payload as the upstream system would send it. A middleware retry repeats the body of
+   * the message it retries, so credit events (whose hold comes from the ERP) are built once per
+   * idempotency key.
+   */
+  #payloadOf(event: ScheduledEvent): Promise<Record<string, unknown>> {
+    if (!event.type.startsWith('credit.')) return this.#buildPayload(event);
+    let payload = this.#creditPayloads.get(event.idempotencyKey);
+    if (!payload) {
+      payload = this.#buildPayload(event);
+      this.#creditPayloads.set(event.idempotencyKey, payload);
+    }
+    return payload;
+  }
+
+  async #buildPayload(event: ScheduledEvent): Promise<Record<string, unknown>> {
     const { order } = event;
     // A retried message carries the same body: everything derives from the schedule.
     const now = event.occurredAt;
