@@ -78,8 +78,10 @@ const { values } = parseArgs({
 
 function positive(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`--${name} ${text}: expected a positive number`);
+  if (!Number.isFinite(value) || value <= 0) {
+    process.stderr.write(`--${name} ${text}: expected a positive number\n`);
+    process.exit(2);
+  }
   return value;
 }
 
