@@ -17,6 +17,11 @@ test('a flow of 1,000 nodes opens, validates and pans', async ({ page, request }
   expect(drawn).toBeGreaterThan(10);
   expect(drawn).toBeLessThan(1000);
 
+  // Fitted, a thousand steps are tiny: cards draw only name and colour (no kind line to read).
+  const first = page.locator('.react-flow__node .wb-node').first();
+  await expect(first).toHaveClass(/wb-node--far/);
+  await expect(first.locator('.wb-node__kind')).toHaveCount(0);
+
   const viewport = page.locator('.react-flow__viewport');
   const before = await viewport.getAttribute('style');
   const pan = await panAndCountFrames(page, 40);
@@ -35,4 +40,16 @@ test('a flow of 1,000 nodes opens, validates and pans', async ({ page, request }
   await expect(page.locator(`.react-flow__node[data-id="${id}"]`)).toHaveCount(0);
   await expect(page.getByTestId('problems-panel')).not.toContainText('No problems');
   await expect(page.getByTestId('problems-panel')).toContainText('cannot be reached');
+
+  // Zoomed in (from the keyboard, as a user would), the cards show every detail again.
+  await page.getByTestId('canvas').click({ position: { x: 30, y: 30 } });
+  const near = page.locator('.react-flow__node .wb-node:not(.wb-node--far)');
+  await expect
+    .poll(async () => {
+      if ((await near.count()) === 0) await page.keyboard.press('+');
+      return near.count();
+    })
+    .toBeGreaterThan(0);
+  await expect(near.first().locator('.wb-node__kind')).not.toBeEmpty();
+  await expect(page.locator('.react-flow__node .wb-node--far')).toHaveCount(0);
 });

@@ -10,9 +10,15 @@ import type { ReactFlowState } from '@xyflow/react';
 export const detailZoom = 0.35;
 
 /**
- * Store selector: whether the canvas is zoomed in far enough for details. Components read it
+ * Flows with fewer steps always show every detail: drawing them costs nothing worth saving, and
+ * a diagram (an imported one, say) fitted to the screen at a low zoom keeps its familiar cards.
+ */
+export const detailAlwaysBelow = 200;
+
+/**
+ * Store selector: whether the canvas shows details (zoomed in far enough, or a small flow). Components read it
  * with `useStore(showsDetail)`, so they re-render when the zoom crosses `detailZoom`, not on
  * every frame of a zoom or pan.
  */
-export const showsDetail = (state: Pick<ReactFlowState, 'transform'>): boolean =>
-  state.transform[2] >= detailZoom;
+export const showsDetail = (state: Pick<ReactFlowState, 'transform' | 'nodeLookup'>): boolean =>
+  state.transform[2] >= detailZoom || state.nodeLookup.size < detailAlwaysBelow;
