@@ -80,7 +80,8 @@ export class Worker {
   readonly #abort = new AbortController();
   #loop: Promise<void> | null = null;
   #running = false;
-  readonly #wakers = new Set<() => void>();
+  /** Each running loop's waker, with the wake-ups it answers (an unknown one wakes every loop). */
+  readonly #wakers = new Map<() => void, ReadonlySet<string>>();
   #unlisten: (() => Promise<void>) | null = null;
 
   constructor(options: WorkerOptions) {
@@ -209,15 +210,20 @@ export class Worker {
     if (!this.#running) return;
     this.#running = false;
     if (options.abortEffects) this.#abort.abort();
-    for (const wake of this.#wakers) wake();
+    for (const wake of this.#wakers.keys()) wake();
     await this.#loop;
     this.#loop = null;
   }
 
   async #run(): Promise<void> {
     try {
-      this.#unlisten = await this.#connection.listen(WORK_CHANNEL, () => {
-        for (const wake of this.#wakers) wake();
+      // A wake-up names the work it announces ('event', 'inbox', 'effects'): only the loop that
+      // does that work looks for it, instead of every loop running a query on every commit.
+      this.#unlisten = await this.#connection.listen(WORK_CHANNEL, (payload) => {
+        const known = WAKE_TOPICS.has(payload);
+        for (const [wake, topics] of this.#wakers) {
+          if (!known || topics.has(payload)) wake();
+        }
       });
     } catch (error) {
       this.#logger.warn('LISTEN failed; polling only', { err: error });
@@ -225,17 +231,24 @@ export class Worker {
     // Routing and advancing in loops of their own: a new event is routed while another
     // batch of instances is being advanced, instead of waiting for that batch to commit.
     const loops = [
-      this.#loopOf('route', () => this.#routeRound().then((r) => r.routed + r.timersFired)),
-      this.#loopOf('advance', () => this.#advanceRound()),
+      this.#loopOf('route', ROUTE_WAKES, () =>
+        this.#routeRound().then((r) => r.routed + r.timersFired),
+      ),
+      this.#loopOf('advance', ADVANCE_WAKES, () => this.#advanceRound()),
     ];
-    if (this.#runEffects) loops.push(this.#loopOf('effects', () => this.#effectsRound()));
+    if (this.#runEffects)
+      loops.push(this.#loopOf('effects', EFFECT_WAKES, () => this.#effectsRound()));
     await Promise.all(loops);
     await this.#unlisten?.().catch(() => undefined);
     this.#unlisten = null;
   }
 
   /** Repeats `round` while it finds work; otherwise sleeps until woken or the poll interval. */
-  async #loopOf(name: string, round: () => Promise<number>): Promise<void> {
+  async #loopOf(
+    name: string,
+    topics: ReadonlySet<string>,
+    round: () => Promise<number>,
+  ): Promise<void> {
     let failures = 0;
     let wake: (() => void) | null = null;
     // A wake-up that arrives during a round means work may have come after the round looked.
@@ -244,7 +257,7 @@ export class Worker {
       signalled = true;
       wake?.();
     };
-    this.#wakers.add(waker);
+    this.#wakers.set(waker, topics);
     while (this.#running) {
       let busy = false;
       try {
@@ -277,6 +290,19 @@ export class Worker {
     this.#wakers.delete(waker);
   }
 }
+
+/**
+ * Which wake-ups each loop answers. New events are routed; new inbox messages advanced; new
+ * connector calls run, and new timers (announced with them) fired by the routing loop.
+ */
+const ROUTE_WAKES: ReadonlySet<string> = new Set(['event', 'effects']);
+const ADVANCE_WAKES: ReadonlySet<string> = new Set(['inbox']);
+const EFFECT_WAKES: ReadonlySet<string> = new Set(['effects']);
+const WAKE_TOPICS: ReadonlySet<string> = new Set([
+  ...ROUTE_WAKES,
+  ...ADVANCE_WAKES,
+  ...EFFECT_WAKES,
+]);
 
 /** Runs one phase of a round and records its time in the engine metrics. */
 async function timed(phase: WorkerPhase, run: () => Promise<number>): Promise<number> {
