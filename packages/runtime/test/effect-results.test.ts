@@ -91,10 +91,11 @@ beforeAll(async () => {
 });
 afterAll(() => testDb.drop());
 
-function runner(applyResults: boolean): EffectRunnerOptions {
+function runner(applyResults: boolean, recordEach = true): EffectRunnerOptions {
   return {
     connectors: { registry, configs: {} },
     logger: silentLogger,
+    recordEach,
     ...(applyResults ? { advance: { machines, logger: silentLogger } } : {}),
   };
 }
@@ -185,6 +186,34 @@ describe('connector results', () => {
     expect(gate.calls.get('SO-QUICK')).toBe(1);
     expect(await transitionsOf('SO-SLOW')).toBe(2);
     expect(await transitionsOf('SO-QUICK')).toBe(2);
+  });
+
+  it('on one connection, are recorded together once the round’s calls have returned', async () => {
+    const open = gate.hold('SO-ONE-SLOW');
+    await release('SO-ONE-SLOW', 'SO-ONE-QUICK');
+
+    const round = runDueEffects(testDb.db, runner(true, false));
+    await vi.waitFor(() => expect(gate.calls.get('SO-ONE-QUICK')).toBe(1));
+    await vi.waitFor(() => expect(gate.calls.get('SO-ONE-SLOW')).toBe(1));
+    // The quick call returned, but nothing is recorded while the slow one is out.
+    expect((await instanceOf('SO-ONE-QUICK')).status).toBe('running');
+    expect(await inboxOf('SO-ONE-QUICK')).toEqual([]);
+
+    open();
+    expect(await round).toBe(2);
+    for (const order of ['SO-ONE-SLOW', 'SO-ONE-QUICK']) {
+      expect((await instanceOf(order)).status).toBe('completed');
+      expect(await inboxOf(order)).toEqual(['effect done']);
+      expect(await transitionsOf(order)).toBe(2);
+    }
+    // One transaction recorded both (its start time stamps both messages).
+    const stamps = await testDb.db
+      .selectFrom('inbox')
+      .innerJoin('instances', 'instances.id', 'inbox.instance_id')
+      .select('inbox.created_at')
+      .where('instances.correlation_key', 'in', ['SO-ONE-SLOW', 'SO-ONE-QUICK'])
+      .execute();
+    expect(new Set(stamps.map((r) => r.created_at.getTime())).size).toBe(1);
   });
 
   // Two transactions at once need two connections: PGlite has one.

@@ -57,6 +57,11 @@ export interface EffectRunnerOptions {
    * Without it results are only delivered to the instances' inboxes.
    */
   advance?: AdvanceOptions;
+  /**
+   * Record each success as soon as its call returns (default), or a round's successes together
+   * once all its calls returned (`false`: fewer transactions, for a database with one connection).
+   */
+  recordEach?: boolean;
 }
 
 /** Why a connector call failed, as recorded on the effect and its incident. */
@@ -83,6 +88,19 @@ export async function runDueEffects(
   const claimed = await claimEffects(db, options);
   if (claimed.length === 0) return 0;
   engineMetrics.increment('waybill_effect_attempts_total', claimed.length);
+  if (options.recordEach === false) {
+    // One connection (the embedded database): every transaction waits its turn, so a round's
+    // results are recorded together, in one transaction, once its calls have returned.
+    const outputs = await Promise.all(claimed.map((effect) => runEffect(db, effect, options)));
+    const succeeded = outputs.filter((o) => o !== null);
+    if (succeeded.length > 0) {
+      const recorded = await recordSuccesses(db, succeeded, options);
+      for (const { effect } of succeeded) {
+        if (recorded.has(effect.id)) options.logger.info('effect succeeded', fieldsOf(effect));
+      }
+    }
+    return claimed.length;
+  }
   // Each success is recorded as soon as its call returns (a slow call does not hold up the
   // results of quick ones); successes that arrive while a record commits share the next one.
   const record = successRecorder(db, options);

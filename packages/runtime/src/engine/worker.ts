@@ -165,6 +165,9 @@ export class Worker {
         signal: this.#abort.signal,
         // A result moves its instance on in the transaction that records it.
         advance: { machines: this.#machines, logger: this.#logger, triage: this.#triage },
+        // Several connections record results in parallel with calls; one (embedded) records a
+        // round's results in one transaction.
+        recordEach: this.#connection.kind === 'postgres',
         ...(o.effectLeaseMs === undefined ? {} : { defaultLeaseMs: o.effectLeaseMs }),
         ...(o.effectLeaseGraceMs === undefined ? {} : { leaseGraceMs: o.effectLeaseGraceMs }),
       }),
