@@ -160,6 +160,41 @@ export async function advanceClaimed(
   };
 }
 
+/**
+ * Advances the given instances inside `trx`, which just delivered messages to them (connector
+ * results, routed events), skipping any another worker holds. Under a savepoint: should advancing
+ * fail, what `trx` wrote stays and the advancing loop applies the messages. Returns null then.
+ */
+export async function advanceInline(
+  trx: Kysely<Database>,
+  instanceIds: string[],
+  options: AdvanceOptions,
+): Promise<AdvanceResult | null> {
+  if (instanceIds.length === 0)
+    return { advanced: 0, appliedAt: [], scheduled: false, delivered: false };
+  await sql`savepoint advance_inline`.execute(trx);
+  try {
+    const locked = await trx
+      .selectFrom('instances')
+      .selectAll()
+      .where('id', 'in', instanceIds)
+      .where('status', '=', 'running')
+      .orderBy('id')
+      .forNoKeyUpdate()
+      .skipLocked()
+      .execute();
+    const result = await advanceClaimed(trx, locked, options);
+    await sql`release savepoint advance_inline`.execute(trx);
+    return result;
+  } catch (error) {
+    await sql`rollback to savepoint advance_inline`.execute(trx);
+    options.logger.warn('messages delivered; applying them is left to the advancing loop', {
+      err: error,
+    });
+    return null;
+  }
+}
+
 /** After the commit of an advance: metrics, and wake-ups for the work it scheduled. */
 export async function afterAdvanceCommit(
   db: Kysely<Database>,

@@ -15,12 +15,7 @@ import { notify } from '../db/connect.ts';
 import { jsonb, type Database, type EffectRow } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import { isRecord, toJson } from '../util.ts';
-import {
-  advanceClaimed,
-  afterAdvanceCommit,
-  type AdvanceOptions,
-  type AdvanceResult,
-} from './advance.ts';
+import { advanceInline, afterAdvanceCommit, type AdvanceOptions } from './advance.ts';
 import { WORK_CHANNEL, wakeWorkers } from './channels.ts';
 import { crashPoint } from './crash-points.ts';
 import { openIncident } from './incidents.ts';
@@ -357,7 +352,7 @@ async function recordSuccesses(
     if (messages.length === 0) return { recorded, advanced: null, waiting: false };
     await trx.insertInto('inbox').values(messages).execute();
     const ids = [...new Set(messages.map((m) => m.instance_id))];
-    const advanced = options.advance ? await applyInline(trx, ids, options.advance) : null;
+    const advanced = options.advance ? await advanceInline(trx, ids, options.advance) : null;
     crashPoint('effect.before-record-commit');
     // Instances another worker held (or all, without inline advancing) wait for a round.
     return { recorded, advanced, waiting: (advanced?.advanced ?? 0) < ids.length };
@@ -366,39 +361,6 @@ async function recordSuccesses(
   if (advanced) await afterAdvanceCommit(db, advanced);
   if (waiting) await wakeWorkers(db, 'inbox');
   return recorded;
-}
-
-/**
- * Advances the instances that just got results, inside the recording transaction, skipping any
- * another worker holds. Under a savepoint: should advancing fail, the results are still
- * recorded and the advancing loop applies them.
- */
-async function applyInline(
-  trx: Kysely<Database>,
-  instanceIds: string[],
-  options: AdvanceOptions,
-): Promise<AdvanceResult | null> {
-  await sql`savepoint apply_results`.execute(trx);
-  try {
-    const locked = await trx
-      .selectFrom('instances')
-      .selectAll()
-      .where('id', 'in', instanceIds)
-      .where('status', '=', 'running')
-      .orderBy('id')
-      .forNoKeyUpdate()
-      .skipLocked()
-      .execute();
-    const result = await advanceClaimed(trx, locked, options);
-    await sql`release savepoint apply_results`.execute(trx);
-    return result;
-  } catch (error) {
-    await sql`rollback to savepoint apply_results`.execute(trx);
-    options.logger.warn('results recorded; applying them is left to the advancing loop', {
-      err: error,
-    });
-    return null;
-  }
 }
 
 async function recordRetry(

@@ -9,6 +9,7 @@ import { sql, type Insertable, type Kysely } from 'kysely';
 import { startFlow, type FlowStep } from '@waybill/shared';
 import { jsonb, type Database, type EventRow } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
+import { advanceInline, afterAdvanceCommit } from './advance.ts';
 import { instanceStateOf, StepBatch } from './apply-step.ts';
 import { wakeWorkers } from './channels.ts';
 import { crashPoint } from './crash-points.ts';
@@ -23,6 +24,13 @@ export interface RouteOptions {
   triage?: TriageProvider;
   /** Events per transaction (default 50). */
   batchSize?: number;
+  /**
+   * Up to this many events in a batch (default 0: never), the instances they were delivered to
+   * are advanced in the routing transaction itself: at a moderate load an event then costs one
+   * transaction instead of two. Larger batches leave advancing to the advancing loops, which run
+   * in parallel on every worker while routing runs one batch at a time.
+   */
+  advanceInlineUpTo?: number;
 }
 
 /** Arbitrary constant naming the routing lock (see below). */
@@ -46,13 +54,14 @@ interface TriggeredFlow {
  * ```
  */
 export async function routeEvents(db: Kysely<Database>, options: RouteOptions): Promise<number> {
-  const { routed, delivered } = await db.transaction().execute(async (trx) => {
+  const { routed, waiting, advanced } = await db.transaction().execute(async (trx) => {
+    const nothing = { routed: 0, waiting: false, advanced: null };
     // The lock and the flows' triggers in one round trip.
     const locked = await sql<{ ok: boolean; triggers: TriggerRow[] }>`
       select pg_try_advisory_xact_lock(${ROUTING_LOCK}) as ok,
         coalesce((select json_agg(t) from (${latestTriggersQuery}) t), '[]'::json) as triggers
     `.execute(trx);
-    if (!locked.rows[0]?.ok) return { routed: 0, delivered: false };
+    if (!locked.rows[0]?.ok) return nothing;
     const events = await trx
       .selectFrom('events')
       .selectAll()
@@ -62,7 +71,7 @@ export async function routeEvents(db: Kysely<Database>, options: RouteOptions): 
       .forUpdate()
       .skipLocked()
       .execute();
-    if (events.length === 0) return { routed: 0, delivered: false };
+    if (events.length === 0) return nothing;
     const triggers = triggersByType(locked.rows[0].triggers);
     for (const event of events) {
       for (const flow of triggers.get(event.type) ?? [])
@@ -71,11 +80,20 @@ export async function routeEvents(db: Kysely<Database>, options: RouteOptions): 
     const routing = await RoutingBatch.load(trx, events, options);
     for (const event of events) routing.route(event, triggers.get(event.type) ?? []);
     const delivered = await routing.flush(trx);
+    const targets = routing.deliveredTo();
+    const advanced =
+      events.length <= (options.advanceInlineUpTo ?? 0)
+        ? await advanceInline(trx, targets, options)
+        : null;
     crashPoint('route.before-commit');
-    return { routed: events.length, delivered };
+    // Messages for instances not advanced here (held by another worker, or left to the loops).
+    const waiting =
+      delivered && (advanced === null || advanced.advanced < targets.length || routing.delivers);
+    return { routed: events.length, waiting, advanced };
   });
   engineMetrics.increment('waybill_events_routed_total', routed);
-  if (delivered) await wakeWorkers(db, 'inbox');
+  if (advanced) await afterAdvanceCommit(db, advanced);
+  if (waiting) await wakeWorkers(db, 'inbox');
   return routed;
 }
 
@@ -239,6 +257,16 @@ class RoutingBatch {
       this.#deliver(id, parked);
       this.#status.set(parked.id, 'routed');
     }
+  }
+
+  /** The running instances this batch delivered events to (once each). */
+  deliveredTo(): string[] {
+    return [...new Set(this.#inbox.map((m) => m.instance_id))];
+  }
+
+  /** Whether the first steps of started instances wrote messages for other instances. */
+  get delivers(): boolean {
+    return this.#steps.deliveredMessages;
   }
 
   /** Writes the batch; returns whether any message was delivered. */

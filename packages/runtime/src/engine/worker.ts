@@ -43,6 +43,11 @@ export interface WorkerOptions {
   /** Instances claimed per transaction (default 25) and events routed per transaction (default 200). */
   advanceBatchSize?: number;
   routeBatchSize?: number;
+  /**
+   * Batches of up to this many events (default 20) are routed and applied in one transaction;
+   * larger ones are routed, and their instances advanced by the advancing loops.
+   */
+  routeInlineAdvanceUpTo?: number;
 }
 
 /** What one round did. */
@@ -119,6 +124,7 @@ export class Worker {
             machines: this.#machines,
             logger: this.#logger,
             batchSize: o.routeBatchSize ?? 200,
+            advanceInlineUpTo: o.routeInlineAdvanceUpTo ?? 20,
             triage: this.#triage,
           }),
         )
