@@ -46,8 +46,9 @@ interface TriggeredFlow {
  *
  * Routing takes a transaction-scoped advisory lock: events of one correlation key must reach
  * inboxes in the order they were received, and two routers must not both start an instance for
- * the same key. Routing is cheap (no machine steps except starts), so one router at a time is
- * not the bottleneck; the advancing of instances runs in parallel.
+ * the same key. Routing is cheap (no machine steps except starts, and the steps of a small
+ * batch), so one router at a time is not the bottleneck; the advancing of instances runs in
+ * parallel.
  *
  * ```ts
  * const routed = await routeEvents(db, { machines, logger });
