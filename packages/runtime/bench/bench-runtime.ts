@@ -20,7 +20,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -35,6 +34,7 @@ import { engineMetrics } from '../src/engine/metrics.ts';
 import { Worker } from '../src/engine/worker.ts';
 import { createTestDatabase } from '../src/testing.ts';
 import { deployBillingReadiness, ingestOrders } from './billing-load.ts';
+import { freePort, waitHealthy } from './processes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -81,6 +81,10 @@ type RunResult = Record<string, unknown> & {
 
 function log(line: string): void {
   process.stdout.write(line + '\n');
+}
+
+function nullableMs(value: number | null | undefined): number | null {
+  return value === null || value === undefined ? null : round(Number(value));
 }
 
 function round(value: number): number {
@@ -244,7 +248,12 @@ async function runOnce(): Promise<void> {
     where kind in ('started', 'transition', 'completed')`.execute(db);
   // Over the whole run, and once warmed up: the first seconds include compiling the flows,
   // filling the connection pools and the JIT, which a process that keeps running pays once.
-  const latency = await sql<{ p50: number; p99: number; steady_p50: number; steady_p99: number }>`
+  const latency = await sql<{
+    p50: number;
+    p99: number;
+    steady_p50: number | null;
+    steady_p99: number | null;
+  }>`
     with l as (
       select e.received_at, extract(epoch from (a.at - e.received_at)) * 1000 as ms
       from audit_log a join events e on e.id::text = coalesce(a.details->'cause'->>'eventId', '')
@@ -291,8 +300,9 @@ async function runOnce(): Promise<void> {
     p50LatencyMs: round(Number(latency.rows[0]?.p50 ?? 0)),
     p99LatencyMs: round(Number(latency.rows[0]?.p99 ?? 0)),
     warmupSeconds,
-    steadyP50LatencyMs: round(Number(latency.rows[0]?.steady_p50 ?? 0)),
-    steadyP99LatencyMs: round(Number(latency.rows[0]?.steady_p99 ?? 0)),
+    // Null when the run ended within its warm-up.
+    steadyP50LatencyMs: nullableMs(latency.rows[0]?.steady_p50),
+    steadyP99LatencyMs: nullableMs(latency.rows[0]?.steady_p99),
     peakRssMb,
     exactlyOnce,
     database,
@@ -310,7 +320,9 @@ async function runOnce(): Promise<void> {
     `billing-readiness: ${invoices} invoices, ${workers} worker(s) on ${database}: ` +
       `${result.invoicesPerSec} invoices/s, ${result.transitionsPerSec} transitions/s, ` +
       `p50 ${result.p50LatencyMs} ms, p99 ${result.p99LatencyMs} ms ` +
-      `(after ${warmupSeconds} s: p50 ${result.steadyP50LatencyMs} ms, p99 ${result.steadyP99LatencyMs} ms), ` +
+      (result.steadyP99LatencyMs === null
+        ? `(the run ended within its ${warmupSeconds} s warm-up), `
+        : `(after ${warmupSeconds} s: p50 ${result.steadyP50LatencyMs} ms, p99 ${result.steadyP99LatencyMs} ms), `) +
       `exactlyOnce ${exactlyOnce}` +
       (raw === null ? '' : `; raw commits ${round(raw)}/s, ratio ${result.ratioToRaw}`),
   );
@@ -412,35 +424,6 @@ function phaseSummary(text: string): string {
     );
   }
   return parts.join(', ');
-}
-
-/** A TCP port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Waits until the worker's `GET /healthz` answers 200. */
-async function waitHealthy(port: number, child: ChildProcess): Promise<void> {
-  const deadline = performance.now() + 60_000;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('worker did not become healthy within 60 s');
 }
 
 /** Peak resident memory of a process in kB (Linux `VmHWM`; 0 where unknown). */

@@ -31,7 +31,6 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -47,6 +46,7 @@ import { loadTemplate, withParameters } from '../src/templates.ts';
 import { createTestDatabase } from '../src/testing.ts';
 import { percentiles, soakSvg, trend, type SoakSample, type Trend } from './soak-report.ts';
 import { SoakTraffic, type TrafficCounts } from './soak-traffic.ts';
+import { freePort, waitHealthy } from './processes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -704,35 +704,6 @@ async function heapUsedMb(url: string): Promise<number | null> {
   } catch {
     return null;
   }
-}
-
-/** A TCP port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Waits until the worker's `GET /healthz` answers 200. */
-async function waitHealthy(port: number, child: ChildProcess): Promise<void> {
-  const deadline = performance.now() + 60_000;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error('worker did not become healthy within 60 s');
 }
 
 process.exit(await main());

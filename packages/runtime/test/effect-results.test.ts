@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConnectorRegistry, defineConnector } from '@waybill/connectors-sdk';
-import type { FlowDefinitionInput } from '@waybill/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { silentLogger } from '../src/log.ts';
@@ -18,6 +17,7 @@ import { MachineCache } from '../src/engine/machines.ts';
 import { listInstances } from '../src/engine/queries.ts';
 import { routeEvents } from '../src/engine/router.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts';
+import { ledgerPostFlow } from './ledger.ts';
 
 /** Orders whose call waits until the test releases it; every call is counted. */
 const gate = {
@@ -55,31 +55,7 @@ const gateConnector = defineConnector({
   }),
 });
 
-const postFlow = {
-  key: 'post-order',
-  name: 'Post order',
-  trigger: { event: 'order.released', assign: 'order' },
-  variables: [
-    { name: 'order', type: { object: { orderNumber: 'string' } } },
-    { name: 'entry', type: 'any' },
-  ],
-  nodes: [
-    { id: 'start', type: 'start' },
-    {
-      id: 'post',
-      type: 'connectorCall',
-      connector: 'test.gate',
-      operation: 'post',
-      input: { orderNumber: { kind: 'expr', expr: 'order.orderNumber' } },
-      resultVariable: 'entry',
-    },
-    { id: 'done', type: 'end', outcome: 'posted' },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'post' },
-    { id: 'e2', source: 'post', sourceHandle: 'success', target: 'done' },
-  ],
-} satisfies FlowDefinitionInput;
+const postFlow = ledgerPostFlow(1, 'test.gate');
 
 const registry = new ConnectorRegistry([gateConnector]);
 const machines = new MachineCache();

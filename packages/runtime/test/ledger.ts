@@ -52,10 +52,13 @@ export const ledgerConnector = defineConnector({
   }),
 });
 
-/** `order.released` → post to the ledger (no `error` exit, so a failure opens an incident) → end. */
-export function ledgerPostFlow(maxAttempts: number) {
+/**
+ * `order.released` → post to the ledger (no `error` exit, so a failure opens an incident) → end.
+ * Another connector with a `post({ orderNumber })` operation may stand in for the ledger.
+ */
+export function ledgerPostFlow(maxAttempts: number, connector = 'test.ledger') {
   return {
-    key: 'post-entry',
+    key: connector === 'test.ledger' ? 'post-entry' : `post-${connector.replace('.', '-')}`,
     name: 'Post entry',
     trigger: { event: 'order.released', assign: 'order' },
     variables: [
@@ -67,7 +70,7 @@ export function ledgerPostFlow(maxAttempts: number) {
       {
         id: 'post',
         type: 'connectorCall',
-        connector: 'test.ledger',
+        connector,
         operation: 'post',
         input: { orderNumber: { kind: 'expr', expr: 'order.orderNumber' } },
         resultVariable: 'entry',
