@@ -8,12 +8,11 @@
  *
  * Needs real Postgres (`DATABASE_URL`) and its client tools (`pg_dump`, `pg_restore`).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startErpSimulator, type ErpSimulator } from '@waybill/connectors-sdk/simulators';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
@@ -24,13 +23,13 @@ import { connect, type Connection } from '../src/db/connect.ts';
 import type { Database } from '../src/db/schema.ts';
 import { ingestEvents } from '../src/engine/ingest.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts';
+import { spawnWorkerProcess } from './worker-process.ts';
 
 const ORDERS = 60;
 const orderNumbers = Array.from({ length: ORDERS }, (_, i) => `SO-R-${i + 1}`);
 /** Each order's events, by step: release, shipment, pricing, POD (C-200 customers only). */
 const step = (index: number, from = 0, to = ORDERS) =>
   orderNumbers.flatMap((n, i) => orderEvents(n, i)[index] ?? []).slice(from, to);
-const cliMain = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 /** The Debian server's tools first (matching the test server), else those on PATH. */
 const debianBin = '/usr/lib/postgresql/15/bin';
@@ -48,21 +47,12 @@ const children = new Set<ChildProcess>();
 let output = '';
 
 function spawnWorker(databaseUrl: string): ChildProcess {
-  const child = spawn(process.execPath, [cliMain, 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      WAYBILL_ERP_URL: erp.url,
-      WAYBILL_LOG_LEVEL: 'warn',
-      WAYBILL_POOL_SIZE: '4',
-      WAYBILL_POLL_MS: '100',
-      WAYBILL_EFFECT_LEASE_MS: '2000',
-      WAYBILL_EFFECT_LEASE_GRACE_MS: '500',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnWorkerProcess({
+    databaseUrl,
+    erpUrl: erp.url,
+    effectLeaseMs: 2000,
+    onOutput: (text) => (output += text),
   });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;

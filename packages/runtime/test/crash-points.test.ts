@@ -11,8 +11,7 @@
  * PGlite database cannot be shared between processes.
  */
 import { randomUUID } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { ConnectorRegistry, erpSandboxConnector } from '@waybill/connectors-sdk';
 import { startErpSimulator, type ErpSimulator } from '@waybill/connectors-sdk/simulators';
 import { sql } from 'kysely';
@@ -22,9 +21,9 @@ import { deployFlow } from '../src/engine/flows.ts';
 import { ingestEvent } from '../src/engine/ingest.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts';
 import { waitThenInvoiceFlow } from './flows.ts';
+import { spawnWorkerProcess } from './worker-process.ts';
 
 const ORDERS_PER_POINT = 8;
-const cliMain = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 /** The points a worker passes, and on which pass it dies. */
 const WORKER_POINTS: { point: CrashPoint; nth: number }[] = [
@@ -49,26 +48,13 @@ interface Spawned {
 }
 
 function spawnWorker(crashAt?: string): Spawned {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: testDb.url,
-    WAYBILL_ERP_URL: erp.url,
-    WAYBILL_LOG_LEVEL: 'warn',
-    WAYBILL_POOL_SIZE: '4',
-    WAYBILL_POLL_MS: '100',
-    // A call left behind by a killed worker is retried (same idempotency key) after 1.5 s.
-    WAYBILL_EFFECT_LEASE_MS: '1000',
-    WAYBILL_EFFECT_LEASE_GRACE_MS: '500',
-  };
-  delete env.WAYBILL_CRASH_AT;
-  if (crashAt) env.WAYBILL_CRASH_AT = crashAt;
-  const child = spawn(process.execPath, [cliMain, 'worker'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const child = spawnWorkerProcess({
+    databaseUrl: testDb.url,
+    erpUrl: erp.url,
+    ...(crashAt ? { env: { WAYBILL_CRASH_AT: crashAt } } : {}),
+    onOutput: (text) => (output += text),
+  });
   children.add(child);
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {

@@ -6,24 +6,22 @@
  * Runs only where the PostgreSQL server binaries are installed and can be run (as the `postgres`
  * user when we are root); the shared server of `DATABASE_URL` is never restarted.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startErpSimulator, type ErpSimulator } from '@waybill/connectors-sdk/simulators';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Connection } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { deployBillingReadiness, ingestOrders } from '../bench/billing-load.ts';
+import { spawnWorkerProcess } from './worker-process.ts';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 const ORDERS = 80;
 const available = existsSync(join(BIN, 'initdb')) && process.platform === 'linux';
 const asRoot = process.getuid?.() === 0;
-// The production worker process (`waybill worker`), as deployments run it.
-const cliMain = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const port = 55_000 + Math.floor(Math.random() * 1000);
 const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
 
@@ -88,22 +86,11 @@ describe.skipIf(!available)('crash safety: Postgres restarts (private cluster)',
 
   it('the worker reconnects and finishes every order exactly once', async () => {
     const { orderNumbers } = await ingestOrders(connection!.db, ORDERS, 'SO-PG', 4);
-    worker = spawn(process.execPath, [cliMain, 'worker'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        WAYBILL_ERP_URL: erp.url,
-        WAYBILL_LOG_LEVEL: 'warn',
-        WAYBILL_POOL_SIZE: '4',
-        WAYBILL_POLL_MS: '100',
-        WAYBILL_EFFECT_LEASE_MS: '1000',
-        WAYBILL_EFFECT_LEASE_GRACE_MS: '500',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    worker = spawnWorkerProcess({
+      databaseUrl: url,
+      erpUrl: erp.url,
+      onOutput: (text) => (output += text),
     });
-    // Warnings and errors are JSON lines on stdout; crashes go to stderr.
-    worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     for (let restart = 0; restart < 2; restart++) {
       await sleep(700 + Math.random() * 600);
       pgCtl('restart');

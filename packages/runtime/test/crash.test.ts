@@ -7,18 +7,16 @@
  * Needs real Postgres (`DATABASE_URL`): a killed worker must be another process, and an embedded
  * PGlite database cannot be shared between processes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { startErpSimulator, type ErpSimulator } from '@waybill/connectors-sdk/simulators';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts';
 import { deployBillingReadiness, ingestOrders } from '../bench/billing-load.ts';
+import { spawnWorkerProcess } from './worker-process.ts';
 
 const ORDERS = 300;
 const KILLS = 6;
-// The production worker process (`waybill worker`), as deployments run it.
-const cliMain = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 let testDb: TestDatabase;
 let erp: ErpSimulator;
@@ -26,23 +24,11 @@ const children = new Set<ChildProcess>();
 let output = '';
 
 function spawnWorker(): ChildProcess {
-  const child = spawn(process.execPath, [cliMain, 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: testDb.url,
-      WAYBILL_ERP_URL: erp.url,
-      WAYBILL_LOG_LEVEL: 'warn',
-      WAYBILL_POOL_SIZE: '4',
-      WAYBILL_POLL_MS: '100',
-      // A call left behind by a killed worker is retried (same idempotency key) after 1.5 s.
-      WAYBILL_EFFECT_LEASE_MS: '1000',
-      WAYBILL_EFFECT_LEASE_GRACE_MS: '500',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnWorkerProcess({
+    databaseUrl: testDb.url,
+    erpUrl: erp.url,
+    onOutput: (text) => (output += text),
   });
-  // Warnings and errors are JSON lines on stdout; crashes go to stderr.
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
