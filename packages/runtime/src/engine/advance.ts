@@ -4,7 +4,7 @@
  * so a transition happens exactly once or not at all.
  * @module
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import {
   activeNodeIds,
   canAccept,
@@ -81,8 +81,10 @@ export interface AdvanceResult {
   advanced: number;
   /** When each applied message entered its inbox (ms since the epoch), for the latency histogram. */
   appliedAt: number[];
-  /** New connector calls or timers were written. */
-  scheduled: boolean;
+  /** New connector calls were written. */
+  effects: boolean;
+  /** Timers due at once were written. */
+  timersDue: boolean;
   /** Messages for other instances (children's ends, classifications) were written. */
   delivered: boolean;
 }
@@ -106,9 +108,17 @@ export async function advanceClaimed(
   trx: Kysely<Database>,
   instances: InstanceRow[],
   options: AdvanceOptions,
+  batch: StepBatch = newStepBatch(options),
 ): Promise<AdvanceResult> {
-  if (instances.length === 0)
-    return { advanced: 0, appliedAt: [], scheduled: false, delivered: false };
+  if (instances.length === 0) {
+    await batch.flush(trx);
+    return {
+      ...NOTHING_ADVANCED,
+      effects: batch.scheduledEffects,
+      timersDue: batch.timersDueNow,
+      delivered: batch.deliveredMessages,
+    };
+  }
   // One read of every claimed instance's open messages, one batch of writes for all of them.
   const messages = await trx
     .selectFrom('inbox')
@@ -127,71 +137,82 @@ export async function advanceClaimed(
     list.push(message);
     byInstance.set(message.instance_id, list);
   }
-  const batch = new StepBatch(options.logger, {
-    machines: options.machines,
-    ...(options.triage ? { triage: options.triage } : {}),
-  });
-  const writes: AdvanceWrites = { states: [], done: [], deferred: [] };
+  const applied = new Set<number>();
   for (const instance of instances) {
-    await advanceOne(trx, instance, byInstance.get(instance.id) ?? [], batch, writes, options);
+    const done = await advanceOne(trx, instance, byInstance.get(instance.id) ?? [], batch, options);
+    for (const id of done) applied.add(id);
   }
   await batch.flush(trx);
-  await saveStates(trx, writes.states);
   const appliedAt: number[] = [];
-  const done = new Set(writes.done);
   for (const message of messages) {
-    if (done.has(message.id)) appliedAt.push(message.created_at.getTime());
-  }
-  if (writes.done.length > 0) {
-    await trx.updateTable('inbox').set({ status: 'done' }).where('id', 'in', writes.done).execute();
-  }
-  if (writes.deferred.length > 0) {
-    await trx
-      .updateTable('inbox')
-      .set({ status: 'deferred' })
-      .where('id', 'in', writes.deferred)
-      .execute();
+    if (applied.has(message.id)) appliedAt.push(message.created_at.getTime());
   }
   return {
     advanced: instances.length,
     appliedAt,
-    scheduled: batch.scheduledWork,
+    effects: batch.scheduledEffects,
+    timersDue: batch.timersDueNow,
     delivered: batch.deliveredMessages,
   };
 }
 
 /**
  * Advances the given instances inside `trx`, which just delivered messages to them (connector
- * results, routed events), skipping any another worker holds. Under a savepoint: should advancing
- * fail, what `trx` wrote stays and the advancing loop applies the messages. Returns null then.
+ * results, routed events), skipping any another worker holds. Should it fail, the error aborts
+ * `trx`: callers run their transaction again without advancing (see {@link withInlineAdvance}),
+ * and the advancing loops apply the messages. `batch` may already hold rows of other steps of
+ * the transaction (the first steps of instances routing started): they are written with the
+ * advance's, in the same statements.
  */
 export async function advanceInline(
   trx: Kysely<Database>,
   instanceIds: string[],
   options: AdvanceOptions,
-): Promise<AdvanceResult | null> {
-  if (instanceIds.length === 0)
-    return { advanced: 0, appliedAt: [], scheduled: false, delivered: false };
-  await sql`savepoint advance_inline`.execute(trx);
+  batch?: StepBatch,
+): Promise<AdvanceResult> {
+  if (instanceIds.length === 0) return advanceClaimed(trx, [], options, batch);
+  const locked = await trx
+    .selectFrom('instances')
+    .selectAll()
+    .where('id', 'in', instanceIds)
+    .where('status', '=', 'running')
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .skipLocked()
+    .execute();
+  return advanceClaimed(trx, locked, options, batch);
+}
+
+/** A batch for the rows of the steps an advance makes. */
+export function newStepBatch(options: AdvanceOptions): StepBatch {
+  return new StepBatch(options.logger, {
+    machines: options.machines,
+    ...(options.triage ? { triage: options.triage } : {}),
+  });
+}
+
+/**
+ * Runs a transaction that delivers messages and advances their instances in it; should that
+ * transaction fail, runs it once more without advancing, so that the delivery is not lost to
+ * a step that fails (the advancing loops then apply the messages, and fail the instance if the
+ * step fails again). A savepoint would do the same at the price of two round trips on every
+ * transaction instead of a second attempt on the rare failing one.
+ *
+ * ```ts
+ * const result = await withInlineAdvance(logger, (inline) =>
+ *   db.transaction().execute(async (trx) => { …; return inline ? advanceInline(trx, ids, o) : null; }),
+ * );
+ * ```
+ */
+export async function withInlineAdvance<T>(
+  logger: Logger,
+  attempt: (inline: boolean) => Promise<T>,
+): Promise<T> {
   try {
-    const locked = await trx
-      .selectFrom('instances')
-      .selectAll()
-      .where('id', 'in', instanceIds)
-      .where('status', '=', 'running')
-      .orderBy('id')
-      .forNoKeyUpdate()
-      .skipLocked()
-      .execute();
-    const result = await advanceClaimed(trx, locked, options);
-    await sql`release savepoint advance_inline`.execute(trx);
-    return result;
+    return await attempt(true);
   } catch (error) {
-    await sql`rollback to savepoint advance_inline`.execute(trx);
-    options.logger.warn('messages delivered; applying them is left to the advancing loop', {
-      err: error,
-    });
-    return null;
+    logger.warn('messages delivered; applying them is left to the advancing loop', { err: error });
+    return attempt(false);
   }
 }
 
@@ -203,34 +224,21 @@ export async function afterAdvanceCommit(
   engineMetrics.increment('waybill_transitions_total', result.appliedAt.length);
   const committed = Date.now();
   for (const at of result.appliedAt) engineMetrics.observeLatency(Math.max(0, committed - at));
-  // New effects or timers may be due now: wake the effect runners (also in other processes).
-  if (result.scheduled) await wakeWorkers(db, 'effects');
+  // New connector calls, and timers due now: wake the loops that run them (also in other
+  // processes).
+  if (result.effects) await wakeWorkers(db, 'effects');
+  if (result.timersDue) await wakeWorkers(db, 'timers');
   // Children's ends and classifications are messages for instances (possibly of other workers).
   if (result.delivered) await wakeWorkers(db, 'inbox');
 }
 
-/** What a batch of advanced instances writes besides the step rows. */
-interface AdvanceWrites {
-  states: { id: string; state: ReturnType<typeof instanceStateOf> }[];
-  done: number[];
-  deferred: number[];
-}
-
-/** Saves the new state of every advanced instance with one UPDATE … FROM (VALUES …). */
-async function saveStates(trx: Kysely<Database>, states: AdvanceWrites['states']): Promise<void> {
-  if (states.length === 0) return;
-  const rows = states.map(
-    ({ id, state }) =>
-      sql`(${id}::uuid, ${state.snapshot}::jsonb, ${state.status}, ${state.current_nodes}::jsonb, ${state.context}::jsonb, ${state.outcome}::text, ${state.completed_at}::timestamptz, ${state.updated_at}::timestamptz)`,
-  );
-  await sql`
-    update instances as i set
-      snapshot = v.snapshot, status = v.status, current_nodes = v.current_nodes,
-      context = v.context, outcome = v.outcome, completed_at = v.completed_at,
-      updated_at = v.updated_at
-    from (values ${sql.join(rows)}) as v(id, snapshot, status, current_nodes, context, outcome, completed_at, updated_at)
-    where i.id = v.id`.execute(trx);
-}
+const NOTHING_ADVANCED: AdvanceResult = {
+  advanced: 0,
+  appliedAt: [],
+  effects: false,
+  timersDue: false,
+  delivered: false,
+};
 
 /** Reads an inbox body back into the event the machine receives. */
 export function flowEventOf(body: unknown): FlowEvent | null {
@@ -245,9 +253,8 @@ async function advanceOne(
   instance: InstanceRow,
   messages: InboxRow[],
   batch: StepBatch,
-  writes: AdvanceWrites,
   options: AdvanceOptions,
-): Promise<void> {
+): Promise<Set<number>> {
   const { machine } = await options.machines.get(trx, instance.flow_key, instance.flow_version);
   const ref: InstanceRef = {
     id: instance.id,
@@ -316,13 +323,14 @@ async function advanceOne(
     });
   }
   const last = steps.at(-1);
-  if (last) writes.states.push({ id: instance.id, state: instanceStateOf(machine, last.step) });
-  writes.done.push(...done);
-  writes.deferred.push(...[...nowDeferred].filter((id) => !done.has(id)));
+  if (last) batch.saveState(instance.id, instanceStateOf(machine, last.step));
+  batch.markInbox(
+    done,
+    [...nowDeferred].filter((id) => !done.has(id)),
+  );
   if (failure) {
     // The failed instance's rows must land before its status is written over.
     await batch.flush(trx);
-    await saveStates(trx, writes.states.splice(0));
     await failInstance(
       trx,
       ref,
@@ -339,6 +347,7 @@ async function advanceOne(
       .where('id', 'not in', [...done, -1])
       .execute();
   }
+  return done;
 }
 
 function actorOf(message: InboxRow): string {

@@ -4,7 +4,13 @@
  * transaction that also writes the instance's new snapshot.
  * @module
  */
-import { sql, type Insertable, type Kysely, type RawBuilder } from 'kysely';
+import {
+  sql,
+  type Insertable,
+  type Kysely,
+  type OperationNodeSource,
+  type RawBuilder,
+} from 'kysely';
 import {
   EffectActionType,
   type CancelSubflowParams,
@@ -95,10 +101,21 @@ export class StepBatch {
     this.#services = services;
   }
 
-  /** Whether any step scheduled a connector call or a timer (the effect runner has work). */
-  get scheduledWork(): boolean {
-    return this.#effects.length > 0 || this.#timers.length > 0;
+  /** Whether any step scheduled a connector call (the effect runners have work). */
+  get scheduledEffects(): boolean {
+    return this.#scheduledEffects;
   }
+  #scheduledEffects = false;
+
+  /**
+   * Whether any step scheduled a timer that is due at once (the timer loops have work). Later
+   * timers need no wake-up: a wake-up before they are due would find nothing, and the loops look
+   * for due timers on every poll.
+   */
+  get timersDueNow(): boolean {
+    return this.#timersDueNow;
+  }
+  #timersDueNow = false;
 
   /** Whether any step sent a message to an instance (a classification, a child's end). */
   get deliveredMessages(): boolean {
@@ -112,6 +129,7 @@ export class StepBatch {
       switch (effect.type) {
         case EffectActionType.callConnector: {
           const p = effect.params;
+          this.#scheduledEffects = true;
           this.#effects.push({
             instance_id: instance.id,
             node_id: p.nodeId,
@@ -143,6 +161,7 @@ export class StepBatch {
             purpose: p.purpose,
             due_at: dueIn(p.delayMs),
           });
+          if (p.delayMs <= 0) this.#timersDueNow = true;
           break;
         }
         case EffectActionType.cancelTimer:
@@ -162,6 +181,8 @@ export class StepBatch {
             due_at: p.dueInMs === null ? null : dueIn(p.dueInMs),
           });
           this.#timers.push(...taskTimers(instance.id, p));
+          if ((p.dueInMs ?? Infinity) <= 0 || (p.escalation?.afterMs ?? Infinity) <= 0)
+            this.#timersDueNow = true;
           break;
         }
         case EffectActionType.cancelTask: {
@@ -244,7 +265,29 @@ export class StepBatch {
     });
   }
 
-  /** Writes everything collected, inside the caller's transaction. */
+  /** The new state of an advanced instance, written with the batch's rows. */
+  saveState(id: string, state: InstanceState): void {
+    this.#states.push({ id, state });
+  }
+
+  /** Inbox messages the batch consumed (`done`) or keeps for later (`deferred`). */
+  markInbox(done: Iterable<number>, deferred: Iterable<number>): void {
+    this.#done.push(...done);
+    this.#deferred.push(...deferred);
+  }
+
+  readonly #states: { id: string; state: InstanceState }[] = [];
+  readonly #done: number[] = [];
+  readonly #deferred: number[] = [];
+
+  /**
+   * Writes everything collected, inside the caller's transaction. The rows every transition has
+   * (audit rows, new states, inbox bookkeeping, connector calls, timers, cancelled timers) go in
+   * ONE statement, as data-modifying parts of a `WITH`: a transaction costs the same round trips
+   * whatever its steps scheduled. Exceptions and tasks are written before it (their triggers
+   * read the instance), and a timer cancelled in the batch that scheduled it after it (the parts
+   * of one statement do not see each other's rows).
+   */
   async flush(trx: Kysely<Database>): Promise<void> {
     // Before the tasks: an exception's task takes its category and severity from its row.
     if (this.#exceptions.length > 0) {
@@ -254,20 +297,6 @@ export class StepBatch {
         .onConflict((oc) => oc.columns(['instance_id', 'exception_key']).doNothing())
         .execute();
     }
-    if (this.#effects.length > 0) {
-      await trx
-        .insertInto('effects')
-        .values(this.#effects.splice(0))
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .execute();
-    }
-    if (this.#timers.length > 0) {
-      await trx
-        .insertInto('timers')
-        .values(this.#timers.splice(0))
-        .onConflict((oc) => oc.columns(['instance_id', 'timer_key']).doNothing())
-        .execute();
-    }
     if (this.#tasks.length > 0) {
       await trx
         .insertInto('tasks')
@@ -275,31 +304,61 @@ export class StepBatch {
         .onConflict((oc) => oc.columns(['instance_id', 'task_key']).doNothing())
         .execute();
     }
-    for (const { instanceId, timerKey } of this.#cancelTimers.splice(0)) {
-      await trx
-        .updateTable('timers')
-        .set({ status: 'cancelled' })
-        .where('instance_id', '=', instanceId)
-        .where('timer_key', '=', timerKey)
-        .where('status', '=', 'scheduled')
-        .execute();
+    const parts: Part[] = [];
+    const scheduled = new Set<string>();
+    if (this.#effects.length > 0) {
+      parts.push(
+        trx
+          .insertInto('effects')
+          .values(this.#effects.splice(0))
+          .onConflict((oc) => oc.column('idempotency_key').doNothing()),
+      );
     }
-    for (const { instanceId, taskKey } of this.#cancelTasks.splice(0)) {
-      await trx
-        .updateTable('tasks')
-        .set({ status: 'cancelled', completed_at: new Date() })
-        .where('instance_id', '=', instanceId)
-        .where('task_key', '=', taskKey)
-        .where('status', '=', 'open')
-        .execute();
+    if (this.#timers.length > 0) {
+      const timers = this.#timers.splice(0);
+      for (const t of timers) scheduled.add(`${t.instance_id} ${t.timer_key}`);
+      parts.push(
+        trx
+          .insertInto('timers')
+          .values(timers)
+          .onConflict((oc) => oc.columns(['instance_id', 'timer_key']).doNothing()),
+      );
     }
     if (this.#audit.length > 0) {
       // When the transition was written, near the end of its transaction (not when that began):
       // what the event-to-transition latency is measured to.
       const at = sql<Date>`clock_timestamp()`;
+      parts.push(
+        trx.insertInto('audit_log').values(this.#audit.splice(0).map((row) => ({ ...row, at }))),
+      );
+    }
+    const states = this.#states.splice(0);
+    if (states.length > 0) parts.push(saveStatesQuery(states));
+    const done = this.#done.splice(0);
+    if (done.length > 0)
+      parts.push(trx.updateTable('inbox').set({ status: 'done' }).where('id', 'in', done));
+    const deferred = this.#deferred.splice(0);
+    if (deferred.length > 0)
+      parts.push(trx.updateTable('inbox').set({ status: 'deferred' }).where('id', 'in', deferred));
+    const cancels = this.#cancelTimers.splice(0);
+    const later = cancels.filter((c) => scheduled.has(`${c.instanceId} ${c.timerKey}`));
+    const now = cancels.filter((c) => !scheduled.has(`${c.instanceId} ${c.timerKey}`));
+    if (now.length > 0) parts.push(cancelTimersQuery(trx, now));
+    await executeTogether(trx, parts);
+    if (later.length > 0) await cancelTimersQuery(trx, later).execute();
+    const cancelTasks = this.#cancelTasks.splice(0);
+    if (cancelTasks.length > 0) {
       await trx
-        .insertInto('audit_log')
-        .values(this.#audit.splice(0).map((row) => ({ ...row, at })))
+        .updateTable('tasks')
+        .set({ status: 'cancelled', completed_at: new Date() })
+        .where('status', '=', 'open')
+        .where((eb) =>
+          eb(
+            eb.refTuple('instance_id', 'task_key'),
+            'in',
+            cancelTasks.map((t) => eb.tuple(t.instanceId, t.taskKey)),
+          ),
+        )
         .execute();
     }
     await this.#flushFlowKinds(trx);
@@ -408,4 +467,53 @@ export function instanceStateOf(
     completed_at: status === 'running' ? null : now,
     updated_at: now,
   };
+}
+
+/** The columns of an instance that follow from its snapshot. */
+export type InstanceState = ReturnType<typeof instanceStateOf>;
+
+/** A statement of a batch: a query builder or a `sql` template. */
+type Part = OperationNodeSource;
+
+/**
+ * Runs data-modifying statements as one: `WITH w0 AS (…), w1 AS (…) SELECT 1`. Every part runs
+ * exactly once, to completion, on the statement's snapshot; none sees another's rows, so parts
+ * must not depend on each other.
+ */
+async function executeTogether(trx: Kysely<Database>, parts: Part[]): Promise<void> {
+  if (parts.length === 0) return;
+  const ctes = parts.map((part, i) => sql`${sql.id(`w${i}`)} as (${part})`);
+  await sql`with ${sql.join(ctes)} select 1`.execute(trx);
+}
+
+/** Saves the new state of every advanced instance with one UPDATE … FROM (VALUES …). */
+function saveStatesQuery(states: { id: string; state: InstanceState }[]): Part {
+  const rows = states.map(
+    ({ id, state }) =>
+      sql`(${id}::uuid, ${state.snapshot}::jsonb, ${state.status}, ${state.current_nodes}::jsonb, ${state.context}::jsonb, ${state.outcome}::text, ${state.completed_at}::timestamptz, ${state.updated_at}::timestamptz)`,
+  );
+  return sql`
+    update instances as i set
+      snapshot = v.snapshot, status = v.status, current_nodes = v.current_nodes,
+      context = v.context, outcome = v.outcome, completed_at = v.completed_at,
+      updated_at = v.updated_at
+    from (values ${sql.join(rows)}) as v(id, snapshot, status, current_nodes, context, outcome, completed_at, updated_at)
+    where i.id = v.id`;
+}
+
+function cancelTimersQuery(
+  trx: Kysely<Database>,
+  cancels: { instanceId: string; timerKey: string }[],
+): Part & { execute(): Promise<unknown> } {
+  return trx
+    .updateTable('timers')
+    .set({ status: 'cancelled' })
+    .where('status', '=', 'scheduled')
+    .where((eb) =>
+      eb(
+        eb.refTuple('instance_id', 'timer_key'),
+        'in',
+        cancels.map((t) => eb.tuple(t.instanceId, t.timerKey)),
+      ),
+    );
 }

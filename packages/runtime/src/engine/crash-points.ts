@@ -30,7 +30,7 @@ export const CRASH_POINTS = [
   'effect.after-record',
   /** Due timers marked fired and their messages written; no COMMIT yet. */
   'timer.before-commit',
-  /** Events inserted; no COMMIT yet (the client gets no answer). */
+  /** Events about to be written (one statement that commits on its own); nothing stored, the client gets no answer. */
   'ingest.before-commit',
   /** Events committed; the client is not answered yet (it must send again). */
   'ingest.after-commit',

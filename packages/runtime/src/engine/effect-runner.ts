@@ -15,7 +15,12 @@ import { notify } from '../db/connect.ts';
 import { jsonb, type Database, type EffectRow } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import { isRecord, toJson } from '../util.ts';
-import { advanceInline, afterAdvanceCommit, type AdvanceOptions } from './advance.ts';
+import {
+  advanceInline,
+  afterAdvanceCommit,
+  withInlineAdvance,
+  type AdvanceOptions,
+} from './advance.ts';
 import { WORK_CHANNEL, wakeWorkers } from './channels.ts';
 import { crashPoint } from './crash-points.ts';
 import { openIncident } from './incidents.ts';
@@ -322,41 +327,42 @@ async function recordSuccesses(
   succeeded: Succeeded[],
   options: EffectRunnerOptions,
 ): Promise<Set<number>> {
-  const { recorded, advanced, waiting } = await db.transaction().execute(async (trx) => {
-    const recorded = new Set<number>();
-    for (const { effect, output } of succeeded) {
-      const updated = await trx
-        .updateTable('effects')
-        .set({
-          status: 'succeeded',
-          result: jsonb(output),
-          lease_until: null,
-          last_error: null,
-          updated_at: new Date(),
-        })
-        // Only the worker holding the current claim may record an outcome (fenced by `attempts`).
-        .where('id', '=', effect.id)
-        .where('status', '=', 'running')
-        .where('attempts', '=', effect.attempts)
-        .returning('id')
-        .executeTakeFirst();
-      if (updated) recorded.add(effect.id);
-    }
-    const messages = succeeded
-      .filter(({ effect }) => recorded.has(effect.id))
-      .map(({ effect, output }) => ({
-        instance_id: effect.instance_id,
-        kind: 'effect' as const,
-        body: jsonb({ type: 'waybill.effect.succeeded', effectKey: effect.effect_key, output }),
-      }));
-    if (messages.length === 0) return { recorded, advanced: null, waiting: false };
-    await trx.insertInto('inbox').values(messages).execute();
-    const ids = [...new Set(messages.map((m) => m.instance_id))];
-    const advanced = options.advance ? await advanceInline(trx, ids, options.advance) : null;
-    crashPoint('effect.before-record-commit');
-    // Instances another worker held (or all, without inline advancing) wait for a round.
-    return { recorded, advanced, waiting: (advanced?.advanced ?? 0) < ids.length };
-  });
+  const { advance } = options;
+  const { recorded, advanced, waiting } = await withInlineAdvance(options.logger, (inline) =>
+    db.transaction().execute(async (trx) => {
+      // One statement for the whole group: the results, and the messages that feed them back
+      // to their instances. Only the worker holding the current claim may record an outcome
+      // (fenced by `attempts`): another worker may have taken over an expired lease.
+      const rows = succeeded.map(
+        ({ effect, output }) =>
+          sql`(${effect.id}::bigint, ${effect.attempts}::int, ${jsonb(output)}::jsonb)`,
+      );
+      const written = await sql<{ effect_id: string | number; instance_id: string }>`
+        with recorded as (
+          update effects as e set
+            status = 'succeeded', result = v.result, lease_until = null, last_error = null,
+            updated_at = now()
+          from (values ${sql.join(rows)}) as v(id, attempts, result)
+          where e.id = v.id and e.status = 'running' and e.attempts = v.attempts
+          returning e.id, e.instance_id, e.effect_key, e.result
+        ), messages as (
+          insert into inbox (instance_id, kind, body)
+          select instance_id, 'effect', jsonb_build_object(
+            'type', 'waybill.effect.succeeded', 'effectKey', effect_key, 'output', result)
+          from recorded order by id
+          returning instance_id
+        )
+        select recorded.id as effect_id, recorded.instance_id from recorded`.execute(trx);
+      const recorded = new Set(written.rows.map((row) => Number(row.effect_id)));
+      if (recorded.size === 0) return { recorded, advanced: null, waiting: false };
+      const messages = written.rows;
+      const ids = [...new Set(messages.map((m) => m.instance_id))];
+      const advanced = advance && inline ? await advanceInline(trx, ids, advance) : null;
+      crashPoint('effect.before-record-commit');
+      // Instances another worker held (or all, without inline advancing) wait for a round.
+      return { recorded, advanced, waiting: (advanced?.advanced ?? 0) < ids.length };
+    }),
+  );
   crashPoint('effect.after-record');
   if (advanced) await afterAdvanceCommit(db, advanced);
   if (waiting) await wakeWorkers(db, 'inbox');

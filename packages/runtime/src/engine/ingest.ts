@@ -109,31 +109,31 @@ export async function ingestEvents(
       api_key_id: apiKeyId ?? null,
     };
   });
-  const stored = await db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('events')
-      .values(rows)
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .returning('idempotency_key')
+  // One statement, committed on its own: one round trip for the whole group.
+  crashPoint('ingest.before-commit');
+  const inserted = await db
+    .insertInto('events')
+    .values(rows)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('idempotency_key')
+    .execute();
+  const stored = new Map<string, { id: string; hash: string; inserted: boolean }>();
+  for (const { idempotency_key: key } of inserted) {
+    const first = inserting.get(key)!;
+    stored.set(key, { id: first.id, hash: hashes[first.index]!, inserted: true });
+  }
+  // Keys stored before (by an earlier request, or one that committed while this insert waited
+  // for it): their first event is what the client gets back.
+  const seenBefore = [...inserting.keys()].filter((key) => !stored.has(key));
+  if (seenBefore.length > 0) {
+    const existing = await db
+      .selectFrom('events')
+      .select(['id', 'idempotency_key', 'request_hash'])
+      .where('idempotency_key', 'in', seenBefore)
       .execute();
-    const byKey = new Map<string, { id: string; hash: string; inserted: boolean }>();
-    for (const { idempotency_key: key } of inserted) {
-      const first = inserting.get(key)!;
-      byKey.set(key, { id: first.id, hash: hashes[first.index]!, inserted: true });
-    }
-    const seenBefore = [...inserting.keys()].filter((key) => !byKey.has(key));
-    if (seenBefore.length > 0) {
-      const existing = await trx
-        .selectFrom('events')
-        .select(['id', 'idempotency_key', 'request_hash'])
-        .where('idempotency_key', 'in', seenBefore)
-        .execute();
-      for (const row of existing)
-        byKey.set(row.idempotency_key, { id: row.id, hash: row.request_hash, inserted: false });
-    }
-    crashPoint('ingest.before-commit');
-    return byKey;
-  });
+    for (const row of existing)
+      stored.set(row.idempotency_key, { id: row.id, hash: row.request_hash, inserted: false });
+  }
   crashPoint('ingest.after-commit');
   if ((options.wakeWorkers ?? true) && [...stored.values()].some((row) => row.inserted))
     await wakeWorkers(db, 'event');

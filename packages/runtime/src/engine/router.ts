@@ -9,7 +9,12 @@ import { sql, type Insertable, type Kysely } from 'kysely';
 import { startFlow, type FlowStep } from '@waybill/shared';
 import { jsonb, type Database, type EventRow } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
-import { advanceInline, afterAdvanceCommit } from './advance.ts';
+import {
+  advanceInline,
+  afterAdvanceCommit,
+  withInlineAdvance,
+  type AdvanceResult,
+} from './advance.ts';
 import { instanceStateOf, StepBatch } from './apply-step.ts';
 import { wakeWorkers } from './channels.ts';
 import { crashPoint } from './crash-points.ts';
@@ -41,6 +46,14 @@ interface TriggeredFlow {
   version: number;
 }
 
+/** What one routing round did. */
+export interface RoutingRound {
+  /** Events routed (delivered, used to start instances, or parked). */
+  routed: number;
+  /** Another worker held the routing lock: it routes the pending events. */
+  lockedOut: boolean;
+}
+
 /**
  * Routes one batch of pending events in seq order, in one transaction. Returns how many.
  *
@@ -55,14 +68,58 @@ interface TriggeredFlow {
  * ```
  */
 export async function routeEvents(db: Kysely<Database>, options: RouteOptions): Promise<number> {
-  const { routed, waiting, advanced } = await db.transaction().execute(async (trx) => {
-    const nothing = { routed: 0, waiting: false, advanced: null };
+  return (await routeRound(db, options)).routed;
+}
+
+/**
+ * {@link routeEvents}, also telling whether another worker held the routing lock (a worker that
+ * finds it held can leave new events to that one instead of racing it for every one).
+ */
+export async function routeRound(
+  db: Kysely<Database>,
+  options: RouteOptions,
+): Promise<RoutingRound> {
+  const inlineUpTo = options.advanceInlineUpTo ?? 0;
+  const result = await withInlineAdvance(options.logger, (inline) =>
+    routeBatch(db, options, inline ? inlineUpTo : 0),
+  );
+  engineMetrics.increment('waybill_events_routed_total', result.routed);
+  if (result.advanced) await afterAdvanceCommit(db, result.advanced);
+  // The first steps of started instances may have scheduled connector calls and timers.
+  if (result.effects) await wakeWorkers(db, 'effects');
+  if (result.timersDue) await wakeWorkers(db, 'timers');
+  if (result.waiting) await wakeWorkers(db, 'inbox');
+  return { routed: result.routed, lockedOut: result.lockedOut };
+}
+
+interface BatchResult extends RoutingRound {
+  /** Messages left for the advancing loops. */
+  waiting: boolean;
+  advanced: AdvanceResult | null;
+  effects: boolean;
+  timersDue: boolean;
+}
+
+async function routeBatch(
+  db: Kysely<Database>,
+  options: RouteOptions,
+  inlineUpTo: number,
+): Promise<BatchResult> {
+  return db.transaction().execute(async (trx) => {
+    const nothing = {
+      routed: 0,
+      lockedOut: false,
+      waiting: false,
+      advanced: null,
+      effects: false,
+      timersDue: false,
+    };
     // The lock and the flows' triggers in one round trip.
     const locked = await sql<{ ok: boolean; triggers: TriggerRow[] }>`
       select pg_try_advisory_xact_lock(${ROUTING_LOCK}) as ok,
         coalesce((select json_agg(t) from (${latestTriggersQuery}) t), '[]'::json) as triggers
     `.execute(trx);
-    if (!locked.rows[0]?.ok) return nothing;
+    if (!locked.rows[0]?.ok) return { ...nothing, lockedOut: true };
     const events = await trx
       .selectFrom('events')
       .selectAll()
@@ -80,22 +137,25 @@ export async function routeEvents(db: Kysely<Database>, options: RouteOptions): 
     }
     const routing = await RoutingBatch.load(trx, events, options);
     for (const event of events) routing.route(event, triggers.get(event.type) ?? []);
-    const delivered = await routing.flush(trx);
+    const inline = events.length <= inlineUpTo;
+    // Advancing here, the first steps of started instances are written with the advance's steps.
+    const delivered = await routing.flush(trx, { steps: !inline });
     const targets = routing.deliveredTo();
-    const advanced =
-      events.length <= (options.advanceInlineUpTo ?? 0)
-        ? await advanceInline(trx, targets, options)
-        : null;
+    const advanced = inline ? await advanceInline(trx, targets, options, routing.steps) : null;
     crashPoint('route.before-commit');
     // Messages for instances not advanced here (held by another worker, or left to the loops).
     const waiting =
       delivered && (advanced === null || advanced.advanced < targets.length || routing.delivers);
-    return { routed: events.length, waiting, advanced };
+    return {
+      routed: events.length,
+      lockedOut: false,
+      waiting,
+      advanced,
+      // (When advanced here, the advance's result announces them with its own.)
+      effects: advanced === null && routing.scheduledEffects,
+      timersDue: advanced === null && routing.timersDueNow,
+    };
   });
-  engineMetrics.increment('waybill_events_routed_total', routed);
-  if (advanced) await afterAdvanceCommit(db, advanced);
-  if (waiting) await wakeWorkers(db, 'inbox');
-  return routed;
 }
 
 type ParkedEvent = Pick<EventRow, 'id' | 'type' | 'payload'>;
@@ -135,35 +195,39 @@ class RoutingBatch {
   ): Promise<RoutingBatch> {
     const batch = new RoutingBatch(options);
     const keys = [...new Set(events.map((e) => e.correlation_key))];
+    // One statement reads the instances and the parked events of the batch's keys.
     // The running instances are share-locked until the routing commits: an instance a worker is
-    // advancing right now is waited for and, if that step ended it, is no longer running. Without
-    // the lock a message could be delivered to an instance as it ends, and stay pending forever.
-    const running = await trx
-      .selectFrom('instances')
-      .select(['id', 'correlation_key'])
-      .where('correlation_key', 'in', keys)
-      .where('status', '=', 'running')
-      .orderBy('created_at')
-      .forShare()
-      .execute();
-    for (const instance of running) batch.#runningOf(instance.correlation_key).push(instance.id);
-    // Every flow with an instance of the key (after the lock: an instance that just ended counts).
-    const known = await trx
-      .selectFrom('instances')
-      .select(['flow_key', 'correlation_key'])
-      .where('correlation_key', 'in', keys)
-      .execute();
-    for (const instance of known)
-      batch.#existingOf(instance.correlation_key).add(instance.flow_key);
-    const parked = await trx
-      .selectFrom('events')
-      .select(['id', 'type', 'payload', 'correlation_key'])
-      .where('correlation_key', 'in', keys)
-      .where('status', '=', 'parked')
-      .orderBy('seq')
-      .forUpdate()
-      .execute();
-    for (const event of parked) batch.#parkedOf(event.correlation_key).push(event);
+    // advancing right now is waited for and, if that step ended it, is no longer running (the
+    // lock re-reads its row). Without the lock a message could be delivered to an instance as it
+    // ends, and stay pending forever. `known` (every flow with an instance of the key, in any
+    // status) counts an instance that just ended too. Parked events are changed by routers only,
+    // which the routing lock keeps to one at a time.
+    const read = await sql<{
+      running: { id: string; key: string }[];
+      known: { flow: string; key: string }[];
+      parked: (ParkedEvent & { key: string })[];
+    }>`
+      with running as (
+        select id, correlation_key, created_at from instances
+        where correlation_key = any(${keys}::text[]) and status = 'running'
+        for share
+      ), parked as (
+        select id, type, payload, correlation_key, seq from events
+        where correlation_key = any(${keys}::text[]) and status = 'parked'
+        for update
+      )
+      select
+        coalesce((select json_agg(json_build_object('id', id, 'key', correlation_key)
+          order by created_at, id) from running), '[]') as running,
+        coalesce((select json_agg(json_build_object('flow', flow_key, 'key', correlation_key))
+          from instances where correlation_key = any(${keys}::text[])), '[]') as known,
+        coalesce((select json_agg(json_build_object('id', id, 'type', type, 'payload', payload,
+          'key', correlation_key) order by seq) from parked), '[]') as parked`.execute(trx);
+    const row = read.rows[0];
+    if (!row) throw new Error('the routing read returned no row');
+    for (const instance of row.running) batch.#runningOf(instance.key).push(instance.id);
+    for (const instance of row.known) batch.#existingOf(instance.key).add(instance.flow);
+    for (const { key, ...event } of row.parked) batch.#parkedOf(key).push(event);
     return batch;
   }
 
@@ -265,16 +329,38 @@ class RoutingBatch {
     return [...new Set(this.#inbox.map((m) => m.instance_id))];
   }
 
+  /** Whether the first steps of started instances scheduled connector calls. */
+  get scheduledEffects(): boolean {
+    return this.#steps.scheduledEffects;
+  }
+
+  /** Whether the first steps of started instances scheduled timers due at once. */
+  get timersDueNow(): boolean {
+    return this.#steps.timersDueNow;
+  }
+
   /** Whether the first steps of started instances wrote messages for other instances. */
   get delivers(): boolean {
     return this.#steps.deliveredMessages;
   }
 
-  /** Writes the batch; returns whether any message was delivered. */
-  async flush(trx: Kysely<Database>): Promise<boolean> {
+  /** The rows of the first steps of started instances. */
+  get steps(): StepBatch {
+    return this.#steps;
+  }
+
+  /**
+   * Writes the batch; returns whether any message was delivered. With `steps: false` the rows
+   * of the started instances' first steps are left in {@link steps}, for the caller to write
+   * later in the same transaction.
+   */
+  async flush(
+    trx: Kysely<Database>,
+    options: { steps: boolean } = { steps: true },
+  ): Promise<boolean> {
     if (this.#instances.length > 0)
       await trx.insertInto('instances').values(this.#instances).execute();
-    await this.#steps.flush(trx);
+    if (options.steps) await this.#steps.flush(trx);
     for (const { event, flow, error } of this.#failedStarts) {
       await recordFailedStart(trx, event, flow, error, this.#options.logger);
     }

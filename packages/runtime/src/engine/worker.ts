@@ -13,7 +13,7 @@ import { WORK_CHANNEL } from './channels.ts';
 import { runDueEffects, type ConnectorSetup } from './effect-runner.ts';
 import { MachineCache } from './machines.ts';
 import { engineMetrics, type WorkerPhase } from './metrics.ts';
-import { routeEvents } from './router.ts';
+import { routeRound } from './router.ts';
 import { pendingWork } from './stats.ts';
 import { fireDueTimers } from './timers.ts';
 import { trainedTriage, type TriageProvider } from './triage-step.ts';
@@ -58,6 +58,9 @@ export interface RoundResult {
   effects: number;
 }
 
+/** How long a worker leaves new events to the worker that held the routing lock. */
+const ROUTE_YIELD_MS = 1_000;
+
 function total(round: RoundResult): number {
   return round.routed + round.timersFired + round.advanced + round.effects;
 }
@@ -86,7 +89,14 @@ export class Worker {
   #loop: Promise<void> | null = null;
   #running = false;
   /** Each running loop's waker, with the wake-ups it answers (an unknown one wakes every loop). */
-  readonly #wakers = new Map<() => void, ReadonlySet<string>>();
+  readonly #wakers = new Map<(topic: string) => void, (topic: string) => boolean>();
+  /**
+   * Until when (performance.now()) this worker leaves new events to another: set when another
+   * worker held the routing lock, so that two workers do not race for every event (the loser's
+   * transaction is wasted). It still routes on its polls, so it takes over within one poll
+   * interval should the other stop.
+   */
+  #routeYieldUntil = 0;
   #unlisten: (() => Promise<void>) | null = null;
 
   constructor(options: WorkerOptions) {
@@ -113,21 +123,29 @@ export class Worker {
     return { routed, timersFired, advanced };
   }
 
-  /** Routes events and fires due timers; one query first tells which have work. */
-  async #routeRound(): Promise<{ routed: number; timersFired: number }> {
+  /**
+   * Routes events and fires due timers; one query first tells which have work, unless the
+   * round was woken by new events only.
+   */
+  async #routeRound(
+    wokenBy: ReadonlySet<string> = new Set(),
+  ): Promise<{ routed: number; timersFired: number }> {
     const db = this.#connection.db;
     const o = this.#options;
-    const work = await pendingWork(db);
+    const eventsOnly = wokenBy.size > 0 && [...wokenBy].every((topic) => topic === 'event');
+    const work = eventsOnly ? { events: true, timers: false } : await pendingWork(db);
     const routed = work.events
-      ? await timed('route', () =>
-          routeEvents(db, {
+      ? await timed('route', async () => {
+          const round = await routeRound(db, {
             machines: this.#machines,
             logger: this.#logger,
             batchSize: o.routeBatchSize ?? 200,
             advanceInlineUpTo: o.routeInlineAdvanceUpTo ?? 20,
             triage: this.#triage,
-          }),
-        )
+          });
+          if (round.lockedOut) this.#routeYieldUntil = performance.now() + ROUTE_YIELD_MS;
+          return round.routed;
+        })
       : 0;
     const timersFired = work.timers
       ? await timed('timers', () => fireDueTimers(db, { logger: this.#logger }))
@@ -219,19 +237,19 @@ export class Worker {
     if (!this.#running) return;
     this.#running = false;
     if (options.abortEffects) this.#abort.abort();
-    for (const wake of this.#wakers.keys()) wake();
+    for (const wake of this.#wakers.keys()) wake('stop');
     await this.#loop;
     this.#loop = null;
   }
 
   async #run(): Promise<void> {
     try {
-      // A wake-up names the work it announces ('event', 'inbox', 'effects'): only the loop that
+      // A wake-up names the work it announces ('event', 'timers', 'inbox', 'effects'): only the loop that
       // does that work looks for it, instead of every loop running a query on every commit.
       this.#unlisten = await this.#connection.listen(WORK_CHANNEL, (payload) => {
         const known = WAKE_TOPICS.has(payload);
-        for (const [wake, topics] of this.#wakers) {
-          if (!known || topics.has(payload)) wake();
+        for (const [wake, answers] of this.#wakers) {
+          if (!known || answers(payload)) wake(payload);
         }
       });
     } catch (error) {
@@ -240,37 +258,64 @@ export class Worker {
     // Routing and advancing in loops of their own: a new event is routed while another
     // batch of instances is being advanced, instead of waiting for that batch to commit.
     const loops = [
-      this.#loopOf('route', ROUTE_WAKES, () =>
-        this.#routeRound().then((r) => r.routed + r.timersFired),
+      this.#loopOf(
+        'route',
+        (topic) =>
+          ROUTE_WAKES.has(topic) &&
+          (topic !== 'event' || performance.now() >= this.#routeYieldUntil),
+        // A short batch took every event there was: the next comes with a wake-up (or the
+        // poll), so the loop sleeps instead of asking again.
+        (wokenBy) =>
+          this.#routeRound(wokenBy).then((r) =>
+            r.routed >= (this.#options.routeBatchSize ?? 200) || r.timersFired > 0 ? 1 : 0,
+          ),
       ),
-      this.#loopOf('advance', ADVANCE_WAKES, () => this.#advanceRound()),
+      this.#loopOf(
+        'advance',
+        (topic) => ADVANCE_WAKES.has(topic),
+        // Woken because messages were left for the advancing loops: no need to ask first.
+        (wokenBy) => this.#advanceRound(wokenBy.has('inbox')),
+      ),
     ];
     if (this.#runEffects)
-      loops.push(this.#loopOf('effects', EFFECT_WAKES, () => this.#effectsRound()));
+      loops.push(
+        this.#loopOf(
+          'effects',
+          (topic) => EFFECT_WAKES.has(topic),
+          () => this.#effectsRound(),
+        ),
+      );
     await Promise.all(loops);
     await this.#unlisten?.().catch(() => undefined);
     this.#unlisten = null;
   }
 
-  /** Repeats `round` while it finds work; otherwise sleeps until woken or the poll interval. */
+  /**
+   * Repeats `round` while it finds work; otherwise sleeps until woken (by a wake-up it
+   * `answers`) or the poll interval. `round` is told what woke it (nothing: a poll, or a round
+   * that found work).
+   */
   async #loopOf(
     name: string,
-    topics: ReadonlySet<string>,
-    round: () => Promise<number>,
+    answers: (topic: string) => boolean,
+    round: (wokenBy: ReadonlySet<string>) => Promise<number>,
   ): Promise<void> {
     let failures = 0;
     let wake: (() => void) | null = null;
     // A wake-up that arrives during a round means work may have come after the round looked.
     let signalled = false;
-    const waker = (): void => {
+    let wokenBy = new Set<string>();
+    let pending = new Set<string>();
+    const waker = (topic: string): void => {
       signalled = true;
+      pending.add(topic);
       wake?.();
     };
-    this.#wakers.set(waker, topics);
+    this.#wakers.set(waker, answers);
     while (this.#running) {
       let busy = false;
       try {
-        busy = (await round()) > 0;
+        busy = (await round(wokenBy)) > 0;
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -278,6 +323,10 @@ export class Worker {
       }
       if (!this.#running) break;
       if (busy || (signalled && failures === 0)) {
+        // After a round that found work, the next looks at everything; after a wake-up during
+        // the round, at what woke it.
+        wokenBy = busy ? new Set() : pending;
+        pending = new Set();
         signalled = false;
         continue;
       }
@@ -294,6 +343,8 @@ export class Worker {
         wake = done;
       });
       wake = null;
+      wokenBy = pending;
+      pending = new Set();
       signalled = false;
     }
     this.#wakers.delete(waker);
@@ -301,10 +352,10 @@ export class Worker {
 }
 
 /**
- * Which wake-ups each loop answers. New events are routed; new inbox messages advanced; new
- * connector calls run, and new timers (announced with them) fired by the routing loop.
+ * Which wake-ups each loop answers. New events are routed, and timers due at once fired, by the
+ * routing loop; new inbox messages advanced; new connector calls run.
  */
-const ROUTE_WAKES: ReadonlySet<string> = new Set(['event', 'effects']);
+const ROUTE_WAKES: ReadonlySet<string> = new Set(['event', 'timers']);
 const ADVANCE_WAKES: ReadonlySet<string> = new Set(['inbox']);
 const EFFECT_WAKES: ReadonlySet<string> = new Set(['effects']);
 const WAKE_TOPICS: ReadonlySet<string> = new Set([
