@@ -76,6 +76,19 @@ export async function advanceInstances(
   return result.advanced;
 }
 
+/** What advancing needs of a locked instance's row. */
+export type LockedInstance = Pick<
+  InstanceRow,
+  | 'id'
+  | 'flow_key'
+  | 'flow_version'
+  | 'correlation_key'
+  | 'snapshot'
+  | 'current_nodes'
+  | 'parent_instance_id'
+  | 'parent_effect_key'
+>;
+
 /** What {@link advanceClaimed} did, for {@link afterAdvanceCommit}. */
 export interface AdvanceResult {
   advanced: number;
@@ -106,7 +119,7 @@ export interface AdvanceResult {
  */
 export async function advanceClaimed(
   trx: Kysely<Database>,
-  instances: InstanceRow[],
+  instances: readonly LockedInstance[],
   options: AdvanceOptions,
   batch: StepBatch = newStepBatch(options),
 ): Promise<AdvanceResult> {
@@ -158,29 +171,39 @@ export async function advanceClaimed(
 
 /**
  * Advances the given instances inside `trx`, which just delivered messages to them (connector
- * results, routed events), skipping any another worker holds. Should it fail, the error aborts
- * `trx`: callers run their transaction again without advancing (see {@link withInlineAdvance}),
- * and the advancing loops apply the messages. `batch` may already hold rows of other steps of
- * the transaction (the first steps of instances routing started): they are written with the
- * advance's, in the same statements.
+ * results, routed events), skipping any another worker holds (instances `trx` has locked
+ * already are passed in `using.locked`, with their rows). Rows of other steps of the transaction
+ * in `using.batch` (the first steps of instances routing started) are written with the
+ * advance's, in the same statements. Should it fail, the error aborts `trx`: callers run their
+ * transaction again without advancing (see {@link withInlineAdvance}), and the advancing loops
+ * apply the messages.
  */
 export async function advanceInline(
   trx: Kysely<Database>,
   instanceIds: string[],
   options: AdvanceOptions,
-  batch?: StepBatch,
+  using: {
+    /** Rows of other steps of the transaction, written with the advance's. */
+    batch?: StepBatch;
+    /** Instances the transaction has locked already (read with their snapshots). */
+    locked?: ReadonlyMap<string, LockedInstance>;
+  } = {},
 ): Promise<AdvanceResult> {
-  if (instanceIds.length === 0) return advanceClaimed(trx, [], options, batch);
-  const locked = await trx
-    .selectFrom('instances')
-    .selectAll()
-    .where('id', 'in', instanceIds)
-    .where('status', '=', 'running')
-    .orderBy('id')
-    .forNoKeyUpdate()
-    .skipLocked()
-    .execute();
-  return advanceClaimed(trx, locked, options, batch);
+  const held = instanceIds.flatMap((id) => using.locked?.get(id) ?? []);
+  const others = instanceIds.filter((id) => !using.locked?.has(id));
+  const locked =
+    others.length === 0
+      ? []
+      : await trx
+          .selectFrom('instances')
+          .selectAll()
+          .where('id', 'in', others)
+          .where('status', '=', 'running')
+          .orderBy('id')
+          .forNoKeyUpdate()
+          .skipLocked()
+          .execute();
+  return advanceClaimed(trx, [...held, ...locked], options, using.batch);
 }
 
 /** A batch for the rows of the steps an advance makes. */
@@ -250,7 +273,7 @@ export function flowEventOf(body: unknown): FlowEvent | null {
 
 async function advanceOne(
   trx: Kysely<Database>,
-  instance: InstanceRow,
+  instance: LockedInstance,
   messages: InboxRow[],
   batch: StepBatch,
   options: AdvanceOptions,

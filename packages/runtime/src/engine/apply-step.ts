@@ -480,7 +480,10 @@ type Part = OperationNodeSource;
  * exactly once, to completion, on the statement's snapshot; none sees another's rows, so parts
  * must not depend on each other.
  */
-async function executeTogether(trx: Kysely<Database>, parts: Part[]): Promise<void> {
+export async function executeTogether(
+  trx: Kysely<Database>,
+  parts: readonly OperationNodeSource[],
+): Promise<void> {
   if (parts.length === 0) return;
   const ctes = parts.map((part, i) => sql`${sql.id(`w${i}`)} as (${part})`);
   await sql`with ${sql.join(ctes)} select 1`.execute(trx);

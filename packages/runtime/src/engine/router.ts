@@ -5,7 +5,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Insertable, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely, type OperationNodeSource } from 'kysely';
 import { startFlow, type FlowStep } from '@waybill/shared';
 import { jsonb, type Database, type EventRow } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
@@ -14,8 +14,9 @@ import {
   afterAdvanceCommit,
   withInlineAdvance,
   type AdvanceResult,
+  type LockedInstance,
 } from './advance.ts';
-import { instanceStateOf, StepBatch } from './apply-step.ts';
+import { executeTogether, instanceStateOf, StepBatch } from './apply-step.ts';
 import { wakeWorkers } from './channels.ts';
 import { crashPoint } from './crash-points.ts';
 import { engineMetrics } from './metrics.ts';
@@ -38,7 +39,7 @@ export interface RouteOptions {
   advanceInlineUpTo?: number;
 }
 
-/** Arbitrary constant naming the routing lock (see below). */
+/** Arbitrary constant naming the routing locks (one per correlation key hash; see below). */
 const ROUTING_LOCK = 727_001;
 
 interface TriggeredFlow {
@@ -46,39 +47,20 @@ interface TriggeredFlow {
   version: number;
 }
 
-/** What one routing round did. */
-export interface RoutingRound {
-  /** Events routed (delivered, used to start instances, or parked). */
-  routed: number;
-  /** Another worker held the routing lock: it routes the pending events. */
-  lockedOut: boolean;
-}
-
 /**
- * Routes one batch of pending events in seq order, in one transaction. Returns how many.
+ * Routes a batch of pending events in seq order, in one transaction. Returns how many.
  *
- * Routing takes a transaction-scoped advisory lock: events of one correlation key must reach
- * inboxes in the order they were received, and two routers must not both start an instance for
- * the same key. Routing is cheap (no machine steps except starts, and the steps of a small
- * batch), so one router at a time is not the bottleneck; the advancing of instances runs in
- * parallel.
+ * Routing locks each correlation key it routes (a transaction-scoped advisory lock on the key's
+ * hash): events of one key must reach inboxes in the order they were received, and two routers
+ * must not both start an instance for the same key. Keys another router holds are left to it,
+ * so the routers of several workers run at once. A batch of up to `advanceInlineUpTo` events is
+ * also applied to its instances in the same transaction.
  *
  * ```ts
  * const routed = await routeEvents(db, { machines, logger });
  * ```
  */
 export async function routeEvents(db: Kysely<Database>, options: RouteOptions): Promise<number> {
-  return (await routeRound(db, options)).routed;
-}
-
-/**
- * {@link routeEvents}, also telling whether another worker held the routing lock (a worker that
- * finds it held can leave new events to that one instead of racing it for every one).
- */
-export async function routeRound(
-  db: Kysely<Database>,
-  options: RouteOptions,
-): Promise<RoutingRound> {
   const inlineUpTo = options.advanceInlineUpTo ?? 0;
   const result = await withInlineAdvance(options.logger, (inline) =>
     routeBatch(db, options, inline ? inlineUpTo : 0),
@@ -89,10 +71,11 @@ export async function routeRound(
   if (result.effects) await wakeWorkers(db, 'effects');
   if (result.timersDue) await wakeWorkers(db, 'timers');
   if (result.waiting) await wakeWorkers(db, 'inbox');
-  return { routed: result.routed, lockedOut: result.lockedOut };
+  return result.routed;
 }
 
-interface BatchResult extends RoutingRound {
+interface BatchResult {
+  routed: number;
   /** Messages left for the advancing loops. */
   waiting: boolean;
   advanced: AdvanceResult | null;
@@ -106,49 +89,31 @@ async function routeBatch(
   inlineUpTo: number,
 ): Promise<BatchResult> {
   return db.transaction().execute(async (trx) => {
-    const nothing = {
-      routed: 0,
-      lockedOut: false,
-      waiting: false,
-      advanced: null,
-      effects: false,
-      timersDue: false,
-    };
-    // The lock and the flows' triggers in one round trip.
-    const locked = await sql<{ ok: boolean; triggers: TriggerRow[] }>`
-      select pg_try_advisory_xact_lock(${ROUTING_LOCK}) as ok,
-        coalesce((select json_agg(t) from (${latestTriggersQuery}) t), '[]'::json) as triggers
-    `.execute(trx);
-    if (!locked.rows[0]?.ok) return { ...nothing, lockedOut: true };
-    const events = await trx
-      .selectFrom('events')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .orderBy('seq')
-      .limit(options.batchSize ?? 50)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    if (events.length === 0) return nothing;
-    const triggers = triggersByType(locked.rows[0].triggers);
+    const events = await claimEvents(trx, options.batchSize ?? 50);
+    if (events.length === 0)
+      return { routed: 0, waiting: false, advanced: null, effects: false, timersDue: false };
+    const routing = await RoutingBatch.load(trx, events, options);
     for (const event of events) {
-      for (const flow of triggers.get(event.type) ?? [])
+      for (const flow of routing.triggered(event.type))
         await options.machines.get(trx, flow.key, flow.version);
     }
-    const routing = await RoutingBatch.load(trx, events, options);
-    for (const event of events) routing.route(event, triggers.get(event.type) ?? []);
+    for (const event of events) routing.route(event);
     const inline = events.length <= inlineUpTo;
     // Advancing here, the first steps of started instances are written with the advance's steps.
     const delivered = await routing.flush(trx, { steps: !inline });
     const targets = routing.deliveredTo();
-    const advanced = inline ? await advanceInline(trx, targets, options, routing.steps) : null;
+    const advanced = inline
+      ? await advanceInline(trx, targets, options, {
+          batch: routing.steps,
+          locked: routing.lockedInstances(),
+        })
+      : null;
     crashPoint('route.before-commit');
     // Messages for instances not advanced here (held by another worker, or left to the loops).
     const waiting =
       delivered && (advanced === null || advanced.advanced < targets.length || routing.delivers);
     return {
       routed: events.length,
-      lockedOut: false,
       waiting,
       advanced,
       // (When advanced here, the advance's result announces them with its own.)
@@ -156,6 +121,28 @@ async function routeBatch(
       timersDue: advanced === null && routing.timersDueNow,
     };
   });
+}
+
+/**
+ * Claims up to `limit` pending events, oldest first, of correlation keys no other router holds:
+ * the routing lock of each key (a transaction-scoped advisory lock on the key's hash) is taken
+ * as its events are picked, so routers on several workers run at once, each on keys of its own,
+ * and one key's events are routed in order by one router at a time. The candidates are the
+ * oldest pending events (at most `limit`), so the locks taken are bounded by the batch.
+ */
+async function claimEvents(trx: Kysely<Database>, limit: number): Promise<EventRow[]> {
+  const claimed = await sql<EventRow>`
+    with candidates as materialized (
+      select id, correlation_key from events where status = 'pending' order by seq limit ${limit}
+    ), mine as materialized (
+      select id from candidates
+      where pg_try_advisory_xact_lock(${ROUTING_LOCK}, hashtext(correlation_key))
+    )
+    select events.* from events
+    where id in (select id from mine) and status = 'pending'
+    order by seq
+    for update skip locked`.execute(trx);
+  return claimed.rows;
 }
 
 type ParkedEvent = Pick<EventRow, 'id' | 'type' | 'payload'>;
@@ -179,6 +166,8 @@ class RoutingBatch {
   readonly #inbox: NewInbox[] = [];
   readonly #failedStarts: { event: EventRow; flow: TriggeredFlow; error: unknown }[] = [];
   readonly #steps: StepBatch;
+  readonly #locked = new Map<string, LockedInstance>();
+  #triggers = new Map<string, TriggeredFlow[]>();
 
   private constructor(options: RouteOptions) {
     this.#options = options;
@@ -195,40 +184,65 @@ class RoutingBatch {
   ): Promise<RoutingBatch> {
     const batch = new RoutingBatch(options);
     const keys = [...new Set(events.map((e) => e.correlation_key))];
-    // One statement reads the instances and the parked events of the batch's keys.
-    // The running instances are share-locked until the routing commits: an instance a worker is
+    // One statement reads the instances and the parked events of the batch's keys, and the
+    // flows their events start.
+    // The running instances are locked until the routing commits: an instance a worker is
     // advancing right now is waited for and, if that step ended it, is no longer running (the
     // lock re-reads its row). Without the lock a message could be delivered to an instance as it
-    // ends, and stay pending forever. `known` (every flow with an instance of the key, in any
-    // status) counts an instance that just ended too. Parked events are changed by routers only,
-    // which the routing lock keeps to one at a time.
+    // ends, and stay pending forever; with it, the routing can also apply the messages it
+    // delivers. `known` (every flow with an instance of the key, in any status) counts an
+    // instance that just ended too. Parked events are changed by routers only, and the routing
+    // lock keeps each key to one router at a time.
     const read = await sql<{
-      running: { id: string; key: string }[];
+      running: (LockedInstance & { key: string })[];
       known: { flow: string; key: string }[];
       parked: (ParkedEvent & { key: string })[];
+      triggers: TriggerRow[];
     }>`
       with running as (
-        select id, correlation_key, created_at from instances
+        select id, correlation_key, flow_key, flow_version, snapshot, current_nodes,
+          parent_instance_id, parent_effect_key, created_at
+        from instances
         where correlation_key = any(${keys}::text[]) and status = 'running'
-        for share
+        for no key update
       ), parked as (
         select id, type, payload, correlation_key, seq from events
         where correlation_key = any(${keys}::text[]) and status = 'parked'
         for update
       )
       select
-        coalesce((select json_agg(json_build_object('id', id, 'key', correlation_key)
+        coalesce((select json_agg(json_build_object('id', id, 'key', correlation_key,
+          'flow_key', flow_key, 'flow_version', flow_version, 'correlation_key', correlation_key,
+          'snapshot', snapshot, 'current_nodes', current_nodes,
+          'parent_instance_id', parent_instance_id, 'parent_effect_key', parent_effect_key)
           order by created_at, id) from running), '[]') as running,
         coalesce((select json_agg(json_build_object('flow', flow_key, 'key', correlation_key))
           from instances where correlation_key = any(${keys}::text[])), '[]') as known,
         coalesce((select json_agg(json_build_object('id', id, 'type', type, 'payload', payload,
-          'key', correlation_key) order by seq) from parked), '[]') as parked`.execute(trx);
+          'key', correlation_key) order by seq) from parked), '[]') as parked,
+        coalesce((select json_agg(t) from (${latestTriggersQuery}) t), '[]') as triggers`.execute(
+      trx,
+    );
     const row = read.rows[0];
     if (!row) throw new Error('the routing read returned no row');
-    for (const instance of row.running) batch.#runningOf(instance.key).push(instance.id);
+    batch.#triggers = triggersByType(row.triggers);
+    for (const { key, ...instance } of row.running) {
+      batch.#runningOf(key).push(instance.id);
+      batch.#locked.set(instance.id, instance);
+    }
     for (const instance of row.known) batch.#existingOf(instance.key).add(instance.flow);
     for (const { key, ...event } of row.parked) batch.#parkedOf(key).push(event);
     return batch;
+  }
+
+  /** The flows an event of this type starts (their latest versions). */
+  triggered(type: string): TriggeredFlow[] {
+    return this.#triggers.get(type) ?? [];
+  }
+
+  /** The running instances of the batch's keys, locked by the routing transaction. */
+  lockedInstances(): ReadonlyMap<string, LockedInstance> {
+    return this.#locked;
   }
 
   #runningOf(key: string): string[] {
@@ -249,7 +263,8 @@ class RoutingBatch {
     return list;
   }
 
-  route(event: EventRow, triggered: TriggeredFlow[]): void {
+  route(event: EventRow): void {
+    const triggered = this.triggered(event.type);
     const key = event.correlation_key;
     const running = [...this.#runningOf(key)];
     for (const id of running) this.#deliver(id, event);
@@ -358,30 +373,35 @@ class RoutingBatch {
     trx: Kysely<Database>,
     options: { steps: boolean } = { steps: true },
   ): Promise<boolean> {
-    if (this.#instances.length > 0)
-      await trx.insertInto('instances').values(this.#instances).execute();
-    if (options.steps) await this.#steps.flush(trx);
-    for (const { event, flow, error } of this.#failedStarts) {
-      await recordFailedStart(trx, event, flow, error, this.#options.logger);
-    }
-    if (this.#inbox.length > 0) await trx.insertInto('inbox').values(this.#inbox).execute();
+    // New instances, messages and event statuses in one statement (foreign keys are checked
+    // at its end, when the instances are there).
     const routed: string[] = [];
     const parked: string[] = [];
     for (const [id, status] of this.#status) (status === 'routed' ? routed : parked).push(id);
+    const parts: OperationNodeSource[] = [];
+    if (this.#instances.length > 0) parts.push(trx.insertInto('instances').values(this.#instances));
+    if (this.#inbox.length > 0) parts.push(trx.insertInto('inbox').values(this.#inbox));
     if (routed.length > 0) {
-      await trx
-        .updateTable('events')
-        .set({ status: 'routed', routed_at: new Date() })
-        .where('id', 'in', routed)
-        .execute();
+      parts.push(
+        trx
+          .updateTable('events')
+          .set({ status: 'routed', routed_at: new Date() })
+          .where('id', 'in', routed),
+      );
     }
     if (parked.length > 0) {
-      await trx
-        .updateTable('events')
-        .set({ status: 'parked', routed_at: null })
-        .where('id', 'in', parked)
-        .where('status', '=', 'pending')
-        .execute();
+      parts.push(
+        trx
+          .updateTable('events')
+          .set({ status: 'parked', routed_at: null })
+          .where('id', 'in', parked)
+          .where('status', '=', 'pending'),
+      );
+    }
+    await executeTogether(trx, parts);
+    if (options.steps) await this.#steps.flush(trx);
+    for (const { event, flow, error } of this.#failedStarts) {
+      await recordFailedStart(trx, event, flow, error, this.#options.logger);
     }
     return this.#inbox.length > 0 || this.#instances.length > 0 || this.#steps.deliveredMessages;
   }

@@ -13,7 +13,7 @@ import { WORK_CHANNEL } from './channels.ts';
 import { runDueEffects, type ConnectorSetup } from './effect-runner.ts';
 import { MachineCache } from './machines.ts';
 import { engineMetrics, type WorkerPhase } from './metrics.ts';
-import { routeRound } from './router.ts';
+import { routeEvents } from './router.ts';
 import { pendingWork } from './stats.ts';
 import { fireDueTimers } from './timers.ts';
 import { trainedTriage, type TriageProvider } from './triage-step.ts';
@@ -58,9 +58,6 @@ export interface RoundResult {
   effects: number;
 }
 
-/** How long a worker leaves new events to the worker that held the routing lock. */
-const ROUTE_YIELD_MS = 1_000;
-
 function total(round: RoundResult): number {
   return round.routed + round.timersFired + round.advanced + round.effects;
 }
@@ -90,13 +87,6 @@ export class Worker {
   #running = false;
   /** Each running loop's waker, with the wake-ups it answers (an unknown one wakes every loop). */
   readonly #wakers = new Map<(topic: string) => void, (topic: string) => boolean>();
-  /**
-   * Until when (performance.now()) this worker leaves new events to another: set when another
-   * worker held the routing lock, so that two workers do not race for every event (the loser's
-   * transaction is wasted). It still routes on its polls, so it takes over within one poll
-   * interval should the other stop.
-   */
-  #routeYieldUntil = 0;
   #unlisten: (() => Promise<void>) | null = null;
 
   constructor(options: WorkerOptions) {
@@ -135,17 +125,15 @@ export class Worker {
     const eventsOnly = wokenBy.size > 0 && [...wokenBy].every((topic) => topic === 'event');
     const work = eventsOnly ? { events: true, timers: false } : await pendingWork(db);
     const routed = work.events
-      ? await timed('route', async () => {
-          const round = await routeRound(db, {
+      ? await timed('route', () =>
+          routeEvents(db, {
             machines: this.#machines,
             logger: this.#logger,
             batchSize: o.routeBatchSize ?? 200,
             advanceInlineUpTo: o.routeInlineAdvanceUpTo ?? 20,
             triage: this.#triage,
-          });
-          if (round.lockedOut) this.#routeYieldUntil = performance.now() + ROUTE_YIELD_MS;
-          return round.routed;
-        })
+          }),
+        )
       : 0;
     const timersFired = work.timers
       ? await timed('timers', () => fireDueTimers(db, { logger: this.#logger }))
@@ -260,9 +248,7 @@ export class Worker {
     const loops = [
       this.#loopOf(
         'route',
-        (topic) =>
-          ROUTE_WAKES.has(topic) &&
-          (topic !== 'event' || performance.now() >= this.#routeYieldUntil),
+        (topic) => ROUTE_WAKES.has(topic),
         // A short batch took every event there was: the next comes with a wake-up (or the
         // poll), so the loop sleeps instead of asking again.
         (wokenBy) =>
