@@ -41,6 +41,13 @@ async function pendingMessages(): Promise<number> {
   return rows.length;
 }
 
+/** A machine cache whose flows cannot be loaded: every step fails. */
+class FailingMachines extends MachineCache {
+  override get(): Promise<never> {
+    return Promise.reject(new Error('flow not loadable'));
+  }
+}
+
 describe('routing', () => {
   it('applies a small batch of events in its own transaction', async () => {
     await fx.send('order.released', 'RI-1', { ...releasedOrder, orderNumber: 'RI-1' });
@@ -75,6 +82,30 @@ describe('routing', () => {
     expect(await waitingAt('RI-2')).toEqual({
       nodes: ['ready'],
       shipment: { shipmentId: 'SH-RI-2' },
+    });
+    expect(await pendingMessages()).toBe(0);
+  });
+
+  it('routes a small batch whose applying fails, and leaves the applying to the advancing loop', async () => {
+    await fx.send('order.released', 'RI-3', { ...releasedOrder, orderNumber: 'RI-3' });
+    await fx.worker.runUntilIdle();
+    await fx.send('shipment.confirmed', 'RI-3', { shipmentId: 'SH-RI-3' });
+
+    // The routing transaction fails while applying the event; it runs again without applying.
+    expect(
+      await routeEvents(fx.testDb.db, {
+        machines: new FailingMachines(),
+        logger: silentLogger,
+        advanceInlineUpTo: 20,
+      }),
+    ).toBe(1);
+    expect(await waitingAt('RI-3')).toEqual({ nodes: ['ready'], shipment: null });
+    expect(await pendingMessages()).toBe(1);
+
+    expect(await advanceInstances(fx.testDb.db, { machines, logger: silentLogger })).toBe(1);
+    expect(await waitingAt('RI-3')).toEqual({
+      nodes: ['ready'],
+      shipment: { shipmentId: 'SH-RI-3' },
     });
     expect(await pendingMessages()).toBe(0);
   });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFlow } from '../src/engine/flows.ts';
 import { ingestEvent } from '../src/engine/ingest.ts';
 import { MachineCache } from '../src/engine/machines.ts';
-import { routeEvents } from '../src/engine/router.ts';
+import { ROUTING_LOCK, routeEvents } from '../src/engine/router.ts';
 import { silentLogger } from '../src/log.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts';
 import { invoiceFlow, releasedOrder } from './flows.ts';
@@ -115,5 +115,77 @@ describe.skipIf(!onPostgres)('routing to an instance that is ending', () => {
     } finally {
       await step.end();
     }
+  });
+});
+
+describe.skipIf(!onPostgres)('routers on several workers', () => {
+  let testDb: TestDatabase;
+  const machines = new MachineCache();
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    await deployFlow(testDb.db, invoiceFlow, {
+      publishedBy: 'test',
+      catalogue: new ConnectorRegistry([erpSandboxConnector]).catalogue(),
+    });
+  });
+  afterAll(async () => {
+    await testDb.drop();
+  });
+
+  async function send(type: string, key: string, payload: Record<string, unknown>) {
+    return ingestEvent(
+      testDb.db,
+      { type, correlationKey: key, payload },
+      { idempotencyKey: randomUUID() },
+    );
+  }
+
+  async function statusOf(key: string): Promise<string[]> {
+    const rows = await testDb.db
+      .selectFrom('events')
+      .select('status')
+      .where('correlation_key', '=', key)
+      .orderBy('seq')
+      .execute();
+    return rows.map((r) => r.status);
+  }
+
+  it('route the keys another router does not hold, and that key in order once it is free', async () => {
+    await send('order.released', 'SO-L1', { ...releasedOrder, orderNumber: 'SO-L1' });
+    await send('order.released', 'SO-L2', { ...releasedOrder, orderNumber: 'SO-L2' });
+
+    // Another router holds SO-L1's routing lock (its transaction is still open).
+    const other = new pg.Client({ connectionString: testDb.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ROUTING_LOCK, 'SO-L1']);
+
+      expect(await routeEvents(testDb.db, { machines, logger: silentLogger })).toBe(1);
+      expect(await statusOf('SO-L2')).toEqual(['routed']);
+      expect(await statusOf('SO-L1')).toEqual(['pending']);
+
+      // A later event of the held key waits behind the first.
+      await send('shipment.confirmed', 'SO-L1', { shipmentId: 'SH-L1' });
+      expect(await routeEvents(testDb.db, { machines, logger: silentLogger })).toBe(0);
+      expect(await statusOf('SO-L1')).toEqual(['pending', 'pending']);
+    } finally {
+      await other.query('COMMIT').catch(() => undefined);
+      await other.end();
+    }
+
+    // Free again: both are routed, the release first (it starts the instance the shipment reaches).
+    expect(
+      await routeEvents(testDb.db, { machines, logger: silentLogger, advanceInlineUpTo: 20 }),
+    ).toBe(2);
+    expect(await statusOf('SO-L1')).toEqual(['routed', 'routed']);
+    const instance = await testDb.db
+      .selectFrom('instances')
+      .select(['status', 'context'])
+      .where('correlation_key', '=', 'SO-L1')
+      .executeTakeFirstOrThrow();
+    expect(instance.status).toBe('running');
+    expect((instance.context as { shipment?: unknown }).shipment).toEqual({ shipmentId: 'SH-L1' });
   });
 });

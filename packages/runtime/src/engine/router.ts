@@ -39,8 +39,11 @@ export interface RouteOptions {
   advanceInlineUpTo?: number;
 }
 
-/** Arbitrary constant naming the routing locks (one per correlation key hash; see below). */
-const ROUTING_LOCK = 727_001;
+/**
+ * Arbitrary constant naming the routing locks: `pg_advisory_xact_lock(ROUTING_LOCK,
+ * hashtext(correlation_key))` is the lock of one key (see {@link routeEvents}).
+ */
+export const ROUTING_LOCK = 727_001;
 
 interface TriggeredFlow {
   key: string;
