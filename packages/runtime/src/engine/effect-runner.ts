@@ -16,10 +16,11 @@ import { jsonb, type Database, type EffectRow } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import { isRecord, toJson } from '../util.ts';
 import {
-  advanceInline,
+  advanceClaimed,
   afterAdvanceCommit,
   withInlineAdvance,
   type AdvanceOptions,
+  type LockedInstance,
 } from './advance.ts';
 import { WORK_CHANNEL, wakeWorkers } from './channels.ts';
 import { crashPoint } from './crash-points.ts';
@@ -337,7 +338,14 @@ async function recordSuccesses(
         ({ effect, output }) =>
           sql`(${effect.id}::bigint, ${effect.attempts}::int, ${jsonb(output)}::jsonb)`,
       );
-      const written = await sql<{ effect_id: string | number; instance_id: string }>`
+      // Applying the results here, the same statement locks their instances (those no other
+      // worker holds) and reads their rows.
+      const applying = Boolean(advance && inline);
+      const written = await sql<{
+        effect_id: string | number;
+        instance_id: string;
+        locked: LockedInstance[] | null;
+      }>`
         with recorded as (
           update effects as e set
             status = 'succeeded', result = v.result, lease_until = null, last_error = null,
@@ -352,12 +360,20 @@ async function recordSuccesses(
           from recorded order by id
           returning instance_id
         )
-        select recorded.id as effect_id, recorded.instance_id from recorded`.execute(trx);
+        select recorded.id as effect_id, recorded.instance_id,
+          case when ${applying} then (select json_agg(l) from (
+            select id, flow_key, flow_version, correlation_key, snapshot, current_nodes,
+              parent_instance_id, parent_effect_key
+            from instances
+            where id in (select instance_id from recorded) and status = 'running'
+            order by id
+            for no key update skip locked) l) end as locked
+        from recorded`.execute(trx);
       const recorded = new Set(written.rows.map((row) => Number(row.effect_id)));
       if (recorded.size === 0) return { recorded, advanced: null, waiting: false };
-      const messages = written.rows;
-      const ids = [...new Set(messages.map((m) => m.instance_id))];
-      const advanced = advance && inline ? await advanceInline(trx, ids, advance) : null;
+      const ids = [...new Set(written.rows.map((m) => m.instance_id))];
+      const locked = written.rows[0]?.locked ?? [];
+      const advanced = advance && applying ? await advanceClaimed(trx, locked, advance) : null;
       crashPoint('effect.before-record-commit');
       // Instances another worker held (or all, without inline advancing) wait for a round.
       return { recorded, advanced, waiting: (advanced?.advanced ?? 0) < ids.length };

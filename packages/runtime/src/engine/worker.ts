@@ -9,7 +9,7 @@
 import type { Connection } from '../db/connect.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { advanceInstances } from './advance.ts';
-import { WORK_CHANNEL } from './channels.ts';
+import { WORK_CHANNEL, wakeLocally } from './channels.ts';
 import { runDueEffects, type ConnectorSetup } from './effect-runner.ts';
 import { MachineCache } from './machines.ts';
 import { engineMetrics, type WorkerPhase } from './metrics.ts';
@@ -269,6 +269,8 @@ export class Worker {
           'effects',
           (topic) => EFFECT_WAKES.has(topic),
           () => this.#effectsRound(),
+          // Calls scheduled by this process go to this loop first when it is idle.
+          { local: true },
         ),
       );
     await Promise.all(loops);
@@ -285,6 +287,7 @@ export class Worker {
     name: string,
     answers: (topic: string) => boolean,
     round: (wokenBy: ReadonlySet<string>) => Promise<number>,
+    options: { local?: boolean } = {},
   ): Promise<void> {
     let failures = 0;
     let wake: (() => void) | null = null;
@@ -298,6 +301,13 @@ export class Worker {
       wake?.();
     };
     this.#wakers.set(waker, answers);
+    const unregister = options.local
+      ? wakeLocally(this.#connection.db, (topic) => {
+          if (!this.#running || wake === null || !answers(topic)) return false;
+          waker(topic);
+          return true;
+        })
+      : null;
     while (this.#running) {
       let busy = false;
       try {
@@ -334,6 +344,7 @@ export class Worker {
       signalled = false;
     }
     this.#wakers.delete(waker);
+    unregister?.();
   }
 }
 
