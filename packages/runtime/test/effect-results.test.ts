@@ -17,6 +17,7 @@ import { MachineCache } from '../src/engine/machines.ts';
 import { listInstances } from '../src/engine/queries.ts';
 import { routeEvents } from '../src/engine/router.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts';
+import { Worker } from '../src/engine/worker.ts';
 import { ledgerPostFlow } from './ledger.ts';
 
 /** Orders whose call waits until the test releases it; every call is counted. */
@@ -227,4 +228,46 @@ describe('connector results', () => {
       expect(gate.calls.get('SO-HELD')).toBe(1);
     },
   );
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('a running worker', () => {
+  it('keeps calling while one call hangs: the slow call keeps its slot, others use the rest', async () => {
+    const worker = new Worker({
+      connection: testDb.connection,
+      connectors: { registry, configs: {} },
+      // Only wake-ups move it: nothing waits for a poll.
+      pollIntervalMs: 600_000,
+      effectConcurrency: 2,
+    });
+    worker.start();
+    try {
+      const openSlow = gate.hold('SO-HANG');
+      const send = (orderNumber: string) =>
+        ingestEvent(
+          testDb.db,
+          { type: 'order.released', correlationKey: orderNumber, payload: { orderNumber } },
+          { idempotencyKey: randomUUID() },
+        );
+      await send('SO-HANG');
+      await expect.poll(() => gate.calls.get('SO-HANG') ?? 0).toBe(1);
+
+      // The slow call holds one of the two slots; later orders still get their calls, one at a
+      // time through the other slot.
+      for (const orderNumber of ['SO-P1', 'SO-P2', 'SO-P3']) await send(orderNumber);
+      for (const orderNumber of ['SO-P1', 'SO-P2', 'SO-P3']) {
+        await expect
+          .poll(async () => (await instanceOf(orderNumber)).outcome, { timeout: 30_000 })
+          .toBe('posted');
+      }
+      expect((await instanceOf('SO-HANG')).status).toBe('running');
+
+      openSlow();
+      await expect
+        .poll(async () => (await instanceOf('SO-HANG')).outcome, { timeout: 30_000 })
+        .toBe('posted');
+      expect(gate.calls.get('SO-HANG')).toBe(1);
+    } finally {
+      await worker.stop();
+    }
+  });
 });

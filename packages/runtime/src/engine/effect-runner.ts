@@ -104,28 +104,56 @@ export async function runDueEffects(
   }
   // Each success is recorded as soon as its call returns (a slow call does not hold up the
   // results of quick ones); successes that arrive while a record commits share the next one.
-  const record = successRecorder(db, options);
-  const settled = await Promise.allSettled(
-    claimed.map(async (effect) => {
-      const output = await runEffect(db, effect, options);
-      if (output && (await record(output))) {
-        options.logger.info('effect succeeded', fieldsOf(effect));
-      }
-    }),
-  );
+  const settled = await Promise.allSettled(startEffects(db, claimed, options));
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
   return claimed.length;
 }
 
 /**
+ * Claims up to `options.batchSize` due calls and starts them without waiting for them: one
+ * promise per call, settled once its outcome is recorded (a success through `record`, shared by
+ * every call of a worker so that successes returning together share a commit). For a worker
+ * that keeps a number of calls in flight and claims more as each returns.
+ *
+ * ```ts
+ * const record = effectRecorder(db, options);
+ * const calls = await startDueEffects(db, { ...options, batchSize: free }, record);
+ * ```
+ */
+export async function startDueEffects(
+  db: Kysely<Database>,
+  options: EffectRunnerOptions,
+  record: EffectRecorder = effectRecorder(db, options),
+): Promise<Promise<void>[]> {
+  const claimed = await claimEffects(db, options);
+  if (claimed.length === 0) return [];
+  engineMetrics.increment('waybill_effect_attempts_total', claimed.length);
+  return startEffects(db, claimed, options, record);
+}
+
+function startEffects(
+  db: Kysely<Database>,
+  claimed: ClaimedEffect[],
+  options: EffectRunnerOptions,
+  record: EffectRecorder = effectRecorder(db, options),
+): Promise<void>[] {
+  return claimed.map(async (effect) => {
+    const output = await runEffect(db, effect, options);
+    if (output && (await record(output))) {
+      options.logger.info('effect succeeded', fieldsOf(effect));
+    }
+  });
+}
+
+/** Records a successful call; resolves, after its commit, with whether this worker held the claim. */
+export type EffectRecorder = (success: Succeeded) => Promise<boolean>;
+
+/**
  * Group commit for successes: `record(success)` resolves after the commit that recorded it, with
  * whether this worker still held the claim (else another worker's attempt records the outcome).
  */
-function successRecorder(
-  db: Kysely<Database>,
-  options: EffectRunnerOptions,
-): (success: Succeeded) => Promise<boolean> {
+export function effectRecorder(db: Kysely<Database>, options: EffectRunnerOptions): EffectRecorder {
   type Waiting = {
     success: Succeeded;
     resolve: (recorded: boolean) => void;
@@ -203,7 +231,7 @@ function fieldsOf(effect: ClaimedEffect) {
   };
 }
 
-interface Succeeded {
+export interface Succeeded {
   effect: ClaimedEffect;
   output: ReturnType<typeof toJson>;
 }

@@ -10,7 +10,14 @@ import type { Connection } from '../db/connect.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { advanceInstances } from './advance.ts';
 import { WORK_CHANNEL, wakeLocally } from './channels.ts';
-import { runDueEffects, type ConnectorSetup } from './effect-runner.ts';
+import {
+  effectRecorder,
+  runDueEffects,
+  startDueEffects,
+  type ConnectorSetup,
+  type EffectRecorder,
+  type EffectRunnerOptions,
+} from './effect-runner.ts';
 import { MachineCache } from './machines.ts';
 import { engineMetrics, type WorkerPhase } from './metrics.ts';
 import { routeEvents } from './router.ts';
@@ -40,6 +47,11 @@ export interface WorkerOptions {
    */
   effectLeaseMs?: number;
   effectLeaseGraceMs?: number;
+  /**
+   * Connector calls a running worker keeps in flight (default 50). A round waits for its calls up
+   * to a second; slower ones go on in their slots while the worker claims others.
+   */
+  effectConcurrency?: number;
   /** Instances claimed per transaction (default 25) and events routed per transaction (default 200). */
   advanceBatchSize?: number;
   routeBatchSize?: number;
@@ -88,6 +100,12 @@ export class Worker {
   /** Each running loop's waker, with the wake-ups it answers (an unknown one wakes every loop). */
   readonly #wakers = new Map<(topic: string) => void, (topic: string) => boolean>();
   #unlisten: (() => Promise<void>) | null = null;
+  /** The running worker's connector calls in flight, each settled once its outcome is recorded. */
+  readonly #inFlight = new Set<Promise<void>>();
+  #recorder: EffectRecorder | null = null;
+  /** Set when the effect loop found every slot taken: calls that return wake it. */
+  #effectsStarved = false;
+  #wakeEffects: ((topic: string) => void) | null = null;
 
   constructor(options: WorkerOptions) {
     this.#connection = options.connection;
@@ -169,21 +187,77 @@ export class Worker {
   /** Runs the connector calls that are due (none when this worker does not run effects). */
   async #effectsRound(): Promise<number> {
     if (!this.#runEffects) return 0;
+    return timed('effects', () => runDueEffects(this.#connection.db, this.#effectOptions()));
+  }
+
+  #effectOptions(batchSize?: number): EffectRunnerOptions {
     const o = this.#options;
-    return timed('effects', () =>
-      runDueEffects(this.#connection.db, {
-        connectors: this.#connectors,
-        logger: this.#logger,
-        signal: this.#abort.signal,
-        // A result moves its instance on in the transaction that records it.
-        advance: { machines: this.#machines, logger: this.#logger, triage: this.#triage },
-        // Several connections record results in parallel with calls; one (embedded) records a
-        // round's results in one transaction.
-        recordEach: this.#connection.kind === 'postgres',
-        ...(o.effectLeaseMs === undefined ? {} : { defaultLeaseMs: o.effectLeaseMs }),
-        ...(o.effectLeaseGraceMs === undefined ? {} : { leaseGraceMs: o.effectLeaseGraceMs }),
-      }),
-    );
+    return {
+      connectors: this.#connectors,
+      logger: this.#logger,
+      signal: this.#abort.signal,
+      // A result moves its instance on in the transaction that records it.
+      advance: { machines: this.#machines, logger: this.#logger, triage: this.#triage },
+      // Several connections record results in parallel with calls; one (embedded) records a
+      // round's results in one transaction.
+      recordEach: this.#connection.kind === 'postgres',
+      ...(batchSize === undefined ? {} : { batchSize }),
+      ...(o.effectLeaseMs === undefined ? {} : { defaultLeaseMs: o.effectLeaseMs }),
+      ...(o.effectLeaseGraceMs === undefined ? {} : { leaseGraceMs: o.effectLeaseGraceMs }),
+    };
+  }
+
+  /** Free slots for connector calls. */
+  #effectSlots(): number {
+    return (this.#options.effectConcurrency ?? 50) - this.#inFlight.size;
+  }
+
+  /**
+   * The running worker's effect round on Postgres: claims due calls for the free slots, starts
+   * them, and waits for them, but at most {@link DETACH_CALLS_AFTER_MS}: quick calls are waited
+   * for as one batch (the next claim takes, together, the calls that became due meanwhile), and
+   * a slow or hanging call no longer holds up the loop: it keeps its slot until its outcome is
+   * recorded, and the loop claims other calls meanwhile. (On the embedded database one
+   * connection records a round's results together: rounds as in {@link runOnce}.)
+   */
+  async #effectsPipelineRound(): Promise<number> {
+    if (this.#connection.kind !== 'postgres') return this.#effectsRound();
+    const free = this.#effectSlots();
+    if (free <= 0) {
+      this.#effectsStarved = true;
+      return 0;
+    }
+    const db = this.#connection.db;
+    const options = this.#effectOptions(free);
+    this.#recorder ??= effectRecorder(db, options);
+    const recorder = this.#recorder;
+    return timed('effects', async () => {
+      const calls = await startDueEffects(db, options, recorder);
+      const tracked = calls.map((call) => this.#track(call));
+      await settledWithin(tracked, DETACH_CALLS_AFTER_MS);
+      return calls.length;
+    });
+  }
+
+  /** Holds a slot for a call until its outcome is recorded. */
+  #track(call: Promise<void>): Promise<void> {
+    const tracked: Promise<void> = call
+      .catch((error: unknown) => {
+        // Not recorded (the database went away): the call stays claimed until its lease ends,
+        // then it is called again with the same idempotency key.
+        this.#logger.error('connector call outcome not recorded', { err: error });
+      })
+      .finally(() => {
+        this.#inFlight.delete(tracked);
+        // A loop that found every slot taken claims again once a quarter of them are free.
+        const refillAt = Math.max(1, Math.floor((this.#options.effectConcurrency ?? 50) / 4));
+        if (this.#effectsStarved && this.#effectSlots() >= refillAt) {
+          this.#effectsStarved = false;
+          this.#wakeEffects?.('slot');
+        }
+      });
+    this.#inFlight.add(tracked);
+    return tracked;
   }
 
   /**
@@ -268,12 +342,15 @@ export class Worker {
         this.#loopOf(
           'effects',
           (topic) => EFFECT_WAKES.has(topic),
-          () => this.#effectsRound(),
-          // Calls scheduled by this process go to this loop first when it is idle.
-          { local: true },
+          () => this.#effectsPipelineRound(),
+          // Calls scheduled by this process go to this loop first when it is idle and has a
+          // free slot.
+          { local: () => this.#effectSlots() > 0, name: 'effects' },
         ),
       );
     await Promise.all(loops);
+    // Graceful: the calls in flight finish and are recorded (or are aborted, when asked).
+    await Promise.allSettled([...this.#inFlight]);
     await this.#unlisten?.().catch(() => undefined);
     this.#unlisten = null;
   }
@@ -287,7 +364,7 @@ export class Worker {
     name: string,
     answers: (topic: string) => boolean,
     round: (wokenBy: ReadonlySet<string>) => Promise<number>,
-    options: { local?: boolean } = {},
+    options: { local?: () => boolean; name?: 'effects' } = {},
   ): Promise<void> {
     let failures = 0;
     let wake: (() => void) | null = null;
@@ -301,13 +378,15 @@ export class Worker {
       wake?.();
     };
     this.#wakers.set(waker, answers);
-    const unregister = options.local
+    const accepting = options.local;
+    const unregister = accepting
       ? wakeLocally(this.#connection.db, (topic) => {
-          if (!this.#running || wake === null || !answers(topic)) return false;
+          if (!this.#running || wake === null || !answers(topic) || !accepting()) return false;
           waker(topic);
           return true;
         })
       : null;
+    if (options.name === 'effects') this.#wakeEffects = waker;
     while (this.#running) {
       let busy = false;
       try {
@@ -346,6 +425,19 @@ export class Worker {
     this.#wakers.delete(waker);
     unregister?.();
   }
+}
+
+/** How long an effect round waits for its calls before it claims others (slow calls go on). */
+const DETACH_CALLS_AFTER_MS = 1_000;
+
+/** Resolves when every promise has settled, or after `ms`, whichever comes first. */
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
 }
 
 /**
