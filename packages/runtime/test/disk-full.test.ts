@@ -310,7 +310,7 @@ describe('the free-space guard of the embedded database (simulated free space)',
     });
     const batchBody = (await batch.json()) as { results: { status: number; message: string }[] };
     expect(batchBody.results).toEqual([
-      expect.objectContaining({ status: 500, message: expect.stringMatching(/Disk nearly full/) }),
+      expect.objectContaining({ status: 507, message: expect.stringMatching(/Disk nearly full/) }),
     ]);
     await expect(
       db.updateTable('events').set({ status: 'pending' }).where('id', 'is', null).execute(),

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Connection } from '../db/connect.ts';
-import { isStorageFullError } from '../db/disk-guard.ts';
+import { isOutOfSpace, outOfSpaceMessage } from '../db/disk-guard.ts';
 import { engineMetrics } from '../engine/metrics.ts';
 import { queueDepths } from '../engine/stats.ts';
 import { authRoutes } from '../identity/http.ts';
@@ -213,14 +213,16 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     if (status < 500) {
       return reply.code(status).send({ error: 'bad_request', message });
     }
-    if (isStorageFullError(error)) {
+    if (isOutOfSpace(error)) {
       // Nothing was stored; the client sends again once space is freed.
       logger.error('request refused: disk full', {
         requestId: request.id,
         url: request.url,
         message,
       });
-      return reply.code(507).send({ error: 'insufficient_storage', message });
+      return reply
+        .code(507)
+        .send({ error: 'insufficient_storage', message: outOfSpaceMessage(error) });
     }
     logger.error('request failed', {
       requestId: request.id,

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { isStorageFullError } from '../db/disk-guard.ts';
+import { isOutOfSpace, outOfSpaceMessage } from '../db/disk-guard.ts';
 import { IngestCommitter, type IngestResult } from '../engine/ingest.ts';
 import type { Logger } from '../log.ts';
 import type { ApiMetrics } from './api-metrics.ts';
@@ -60,9 +60,9 @@ export const eventBatchResultSchema = z.object({
     z.object({
       index: z.number().int(),
       idempotencyKey: z.string().nullable(),
-      status: z.literal([202, 200, 400, 409, 413, 500]).meta({
+      status: z.literal([202, 200, 400, 409, 413, 500, 507]).meta({
         description:
-          'What `POST /api/v1/events` would have answered for this event: 202 accepted, 200 repeat, 400 invalid, 409 key reused with another body, 413 over the size limit, 500 not stored (send it again).',
+          'What `POST /api/v1/events` would have answered for this event: 202 accepted, 200 repeat, 400 invalid, 409 key reused with another body, 413 over the size limit, 500 not stored (send it again), 507 not stored for want of disk space (send it again later).',
       }),
       eventId: z.uuid().optional(),
       error: z.string().optional(),
@@ -200,13 +200,14 @@ export function eventsRoute(app: FastifyInstance, options: EventsRouteOptions): 
                   batchIndex: index,
                   err: error,
                 });
+                const full = isOutOfSpace(error);
                 results[index] = {
                   index,
                   idempotencyKey: validKey,
-                  status: 500,
-                  error: 'not_stored',
-                  message: isStorageFullError(error)
-                    ? `${error.message} The event was not stored; send it again with the same idempotency key.`
+                  status: full ? 507 : 500,
+                  error: full ? 'insufficient_storage' : 'not_stored',
+                  message: full
+                    ? `${outOfSpaceMessage(error)} The event was not stored; send it again with the same idempotency key.`
                     : 'The event was not stored; send it again with the same idempotency key.',
                 };
               },

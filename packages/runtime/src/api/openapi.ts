@@ -136,7 +136,7 @@ export function apiOperations(): ApiOperation[] {
           '409': error('Idempotency-Key reused with a different body'),
           '413': error('Body over the size limit (`WAYBILL_MAX_EVENT_BYTES`)'),
           '507': error(
-            'Not stored: the embedded database is out of disk space (`WAYBILL_MIN_FREE_DISK_MB`); send again later',
+            'Not stored: the database is out of disk space (the embedded database keeps `WAYBILL_MIN_FREE_DISK_MB` free; PostgreSQL answered disk full); send again later',
           ),
         },
       },

@@ -30,6 +30,33 @@ export function isStorageFullError(error: unknown): error is StorageFullError {
   return error instanceof StorageFullError;
 }
 
+/** PostgreSQL's `disk_full` condition: the server could not extend a file for want of space. */
+const PG_DISK_FULL = '53100';
+
+/**
+ * Whether a write failed for want of disk space: the embedded database's guard refused it, or
+ * PostgreSQL answered `disk_full` (SQLSTATE 53100). Nothing of the failed statement was stored.
+ */
+export function isOutOfSpace(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 4; depth++) {
+    if (e instanceof StorageFullError) return true;
+    if (typeof e !== 'object' || e === null) return false;
+    if ('code' in e && e.code === PG_DISK_FULL) return true;
+    e = 'cause' in e ? e.cause : undefined;
+  }
+  return false;
+}
+
+/** What to tell a client whose write {@link isOutOfSpace} refused. */
+export function outOfSpaceMessage(error: unknown): string {
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 4; depth++) {
+    if (e instanceof StorageFullError) return e.message;
+    if (typeof e !== 'object' || e === null) break;
+    e = 'cause' in e ? e.cause : undefined;
+  }
+  return 'The database has no disk space left for this write (PostgreSQL: disk full); nothing was stored.';
+}
+
 /** The reserve from `WAYBILL_MIN_FREE_DISK_MB` (a whole number of MB, 0 turns the check off). */
 export function minFreeDiskBytes(env: NodeJS.ProcessEnv = process.env): number {
   const text = env.WAYBILL_MIN_FREE_DISK_MB;

@@ -106,6 +106,8 @@ export class Worker {
   /** Set when the effect loop found every slot taken: calls that return wake it. */
   #effectsStarved = false;
   #wakeEffects: ((topic: string) => void) | null = null;
+  /** When the routing loop last looked for due timers (performance.now()). */
+  #timersCheckedAt = 0;
 
   constructor(options: WorkerOptions) {
     this.#connection = options.connection;
@@ -140,8 +142,14 @@ export class Worker {
   ): Promise<{ routed: number; timersFired: number }> {
     const db = this.#connection.db;
     const o = this.#options;
-    const eventsOnly = wokenBy.size > 0 && [...wokenBy].every((topic) => topic === 'event');
+    // Due timers are looked for at least once per poll interval, however often new events wake
+    // the loop (under a steady stream of events it never sleeps a whole interval).
+    const now = performance.now();
+    const timersDueCheck = now - this.#timersCheckedAt >= this.#pollIntervalMs;
+    const eventsOnly =
+      !timersDueCheck && wokenBy.size > 0 && [...wokenBy].every((topic) => topic === 'event');
     const work = eventsOnly ? { events: true, timers: false } : await pendingWork(db);
+    if (!eventsOnly) this.#timersCheckedAt = now;
     const routed = work.events
       ? await timed('route', () =>
           routeEvents(db, {
