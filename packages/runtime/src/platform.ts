@@ -18,7 +18,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { ensureApiKey } from './api/api-keys.ts';
-import { createHttpApp } from './api/app.ts';
+import { createHttpApp, type TrustProxy } from './api/app.ts';
 import type { AppRouter } from './api/routers/_app.ts';
 import { appRouter } from './api/routers/_app.ts';
 import type { RateLimitConfig } from './api/rate-limit.ts';
@@ -89,6 +89,10 @@ export interface PlatformOptions {
   maxBodyBytes?: number;
   /** Per-key rate limit of the external API (default from `WAYBILL_RATE_LIMIT`, `WAYBILL_RATE_LIMIT_BURST`). */
   rateLimit?: RateLimitConfig;
+  /** Failed sign-ins per client address (default from `WAYBILL_SIGN_IN_FAILURES`, `WAYBILL_SIGN_IN_FAILURE_INTERVAL`). */
+  signInThrottle?: RateLimitConfig;
+  /** Proxies whose `X-Forwarded-For` names the client (default from `WAYBILL_TRUST_PROXY`). */
+  trustProxy?: TrustProxy;
   /** Password of the first administrator (default `WAYBILL_ADMIN_PASSWORD`, else saved in / created under the data dir). */
   adminPassword?: string | undefined;
   /** Where task notifications go (default: from `WAYBILL_SMTP_URL` and `WAYBILL_WEBHOOK_URL`). */
@@ -192,6 +196,8 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
     maxEventBytes: options.maxEventBytes,
     maxBodyBytes: options.maxBodyBytes,
     rateLimit: options.rateLimit,
+    signInThrottle: options.signInThrottle,
+    trustProxy: options.trustProxy,
     designerDir: options.designerDir === undefined ? DEFAULT_DESIGNER_DIR : options.designerDir,
     plugins: [
       (fastify) => connectors.triggers.mountRoutes(fastify),

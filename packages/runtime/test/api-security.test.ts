@@ -11,8 +11,8 @@ import {
   registerApiKey,
   revokeApiKeyById,
 } from '../src/api/api-keys.ts';
-import { apiRoutesOf, createHttpApp } from '../src/api/app.ts';
-import { RateLimiter, rateLimitFromEnv } from '../src/api/rate-limit.ts';
+import { apiRoutesOf, createHttpApp, trustProxyFromEnv } from '../src/api/app.ts';
+import { RateLimiter, rateLimitFromEnv, signInThrottleFromEnv } from '../src/api/rate-limit.ts';
 import { createLogger } from '../src/log.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts';
 
@@ -149,6 +149,42 @@ describe('per-key rate limiting', () => {
     expect(limiter.take('k').allowed).toBe(true);
     expect(limiter.take('k').allowed).toBe(false);
     expect(new RateLimiter({ ratePerSecond: 0, burst: 1 }).take('k').allowed).toBe(true);
+  });
+
+  it('peeks without taking: a bucket no one took from is full, a spent one says when to retry', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ ratePerSecond: 1 / 30, burst: 2 }, { now: () => now });
+    expect(limiter.peek('a').allowed).toBe(true);
+    expect(limiter.peek('a').allowed).toBe(true);
+    limiter.take('a');
+    expect(limiter.peek('a').allowed).toBe(true);
+    limiter.take('a');
+    expect(limiter.peek('a')).toEqual({ allowed: false, retryAfterSeconds: 30 });
+    now += 20_000;
+    expect(limiter.peek('a')).toEqual({ allowed: false, retryAfterSeconds: 10 });
+    now += 10_000;
+    expect(limiter.peek('a').allowed).toBe(true);
+    expect(limiter.peek('b').allowed).toBe(true);
+  });
+
+  it('reads the sign-in failure limit and the trusted proxies from the environment', () => {
+    expect(signInThrottleFromEnv({})).toEqual({ ratePerSecond: 1 / 30, burst: 20 });
+    expect(
+      signInThrottleFromEnv({
+        WAYBILL_SIGN_IN_FAILURES: '5',
+        WAYBILL_SIGN_IN_FAILURE_INTERVAL: '60',
+      }),
+    ).toEqual({ ratePerSecond: 1 / 60, burst: 5 });
+    expect(signInThrottleFromEnv({ WAYBILL_SIGN_IN_FAILURES: '0' }).ratePerSecond).toBe(0);
+    expect(() => signInThrottleFromEnv({ WAYBILL_SIGN_IN_FAILURES: 'many' })).toThrow(
+      /WAYBILL_SIGN_IN_FAILURES/,
+    );
+    expect(trustProxyFromEnv({})).toBe(false);
+    expect(trustProxyFromEnv({ WAYBILL_TRUST_PROXY: 'true' })).toBe(true);
+    expect(trustProxyFromEnv({ WAYBILL_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' })).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ]);
   });
 
   it('reads WAYBILL_RATE_LIMIT and WAYBILL_RATE_LIMIT_BURST', () => {

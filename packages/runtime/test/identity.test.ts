@@ -141,6 +141,57 @@ describe('sign-in', () => {
   });
 });
 
+describe('sign-in failures per address', () => {
+  it('refuses an address that failed too often, whatever account it tries, and not the others', async () => {
+    // Behind a trusted proxy, the client is the address it forwards.
+    const guarded = await createPlatform({
+      connection: testDb.connection,
+      logger: silentLogger,
+      worker: false,
+      designerDir: null,
+      apiKey: 'wb_identity_test_key',
+      signInThrottle: { ratePerSecond: 1 / 3600, burst: 3 },
+      trustProxy: ['127.0.0.1'],
+    });
+    try {
+      const url = await guarded.listen({ port: 0, host: '127.0.0.1' });
+      await createUser(
+        testDb.db,
+        { username: 'gina', displayName: 'Gina', password: PASSWORD, roles: ['credit'] },
+        { actor: 'test' },
+      );
+      const from = (address: string, username: string, password: string) =>
+        fetch(`${url}/auth/sign-in`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
+          body: JSON.stringify({ username, password }),
+        });
+      const guesser = '203.0.113.7';
+      // Guesses spread over accounts: each account stays under its own lockout.
+      for (const username of ['gina', 'admin', 'nobody-here'])
+        expect((await from(guesser, username, 'wrong password!')).status).toBe(401);
+      const refused = await from(guesser, 'gina', PASSWORD);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(3000);
+      expect(await refused.json()).toMatchObject({
+        error: 'too_many_sign_in_failures',
+        message: expect.stringMatching(/Too many failed sign-ins from this address/),
+      });
+      // The refused attempt neither signed in nor counted against the account.
+      const gina = await testDb.db
+        .selectFrom('users')
+        .select(['failed_attempts'])
+        .where('username', '=', 'gina')
+        .executeTakeFirstOrThrow();
+      expect(gina.failed_attempts).toBe(1);
+      // Another address signs in to the same account.
+      expect((await from('198.51.100.20', 'gina', PASSWORD)).status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
+
 describe('administration', () => {
   it('audits each change with before and after, and disabling ends the sessions', async () => {
     const api = client(admin);

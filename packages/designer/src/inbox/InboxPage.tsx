@@ -17,7 +17,11 @@ type InboxQuery = Parameters<typeof api.tasks.inbox.query>[0];
 type InboxResult = Awaited<ReturnType<typeof api.tasks.inbox.query>>;
 export type InboxTask = InboxResult['tasks'][number];
 type Facets = Awaited<ReturnType<typeof api.tasks.facets.query>>;
-type BulkResult = Awaited<ReturnType<typeof api.tasks.bulkApprove.mutate>>[number];
+/** One task's result of a bulk approval, with what the approver knows it by. */
+type BulkResult = Awaited<ReturnType<typeof api.tasks.bulkApprove.mutate>>[number] & {
+  title: string | null;
+  correlationKey: string | null;
+};
 
 type Scope = 'mine' | 'groups';
 interface Filters {
@@ -195,7 +199,18 @@ export function InboxPage(): ReactElement {
     setBusy('bulk');
     try {
       const outcome = await api.tasks.bulkApprove.mutate({ taskIds: [...selected] });
-      setResults(new Map(outcome.map((r) => [r.taskId, r])));
+      const shown = new Map((tasks ?? []).map((t) => [t.id, t]));
+      setResults(
+        new Map(
+          outcome.map((r) => {
+            const task = shown.get(r.taskId);
+            return [
+              r.taskId,
+              { ...r, title: task?.title ?? null, correlationKey: task?.correlationKey ?? null },
+            ];
+          }),
+        ),
+      );
       setSelected(new Set());
       reload();
     } catch (e) {
@@ -346,12 +361,18 @@ export function InboxPage(): ReactElement {
             </p>
             <ul>
               {resultList.map((r) => (
-                <li key={r.taskId} data-testid={`bulk-result-${r.taskId}`}>
+                <li key={r.taskId} data-testid={`bulk-result-${r.correlationKey ?? r.taskId}`}>
                   <span className={r.ok ? 'status status--completed' : 'status status--failed'}>
                     {r.ok ? `approved (${r.outcome})` : 'not approved'}
                   </span>{' '}
-                  <span className="mono small">{r.taskId.slice(0, 8)}</span>{' '}
-                  {!r.ok && <span className="muted">{r.message}</span>}
+                  {r.correlationKey !== null ? (
+                    <>
+                      <span className="mono">{r.correlationKey}</span> {r.title}
+                    </>
+                  ) : (
+                    <span className="mono small">{r.taskId.slice(0, 8)}</span>
+                  )}
+                  {!r.ok && <span className="muted"> — {r.message}</span>}
                 </li>
               ))}
             </ul>

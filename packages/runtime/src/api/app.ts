@@ -33,6 +33,13 @@ export interface HttpAppOptions {
   maxBodyBytes?: number | undefined;
   /** Per-key rate limit of the external API (default from `WAYBILL_RATE_LIMIT`). */
   rateLimit?: RateLimitConfig | undefined;
+  /** Failed sign-ins per client address (default from `WAYBILL_SIGN_IN_FAILURES`). */
+  signInThrottle?: RateLimitConfig | undefined;
+  /**
+   * Which proxies' `X-Forwarded-For` names the client (default `WAYBILL_TRUST_PROXY`, else none):
+   * the address sign-in failures are counted by and the logs show.
+   */
+  trustProxy?: TrustProxy | undefined;
   /** Metrics to add to (default: a registry of the app's own). */
   metrics?: ApiMetrics | undefined;
   /** The designer's build directory; served at `/` when it holds an `index.html`. */
@@ -49,6 +56,29 @@ export function defaultMaxEventBytes(): number {
 /** Default size limit of every other body: `WAYBILL_MAX_BODY_BYTES` or 4 MiB. */
 export function defaultMaxBodyBytes(): number {
   return positiveIntFromEnv('WAYBILL_MAX_BODY_BYTES') ?? 4 * 1024 * 1024;
+}
+
+/** Which proxies to believe: none, every one, or these addresses and CIDR ranges. */
+export type TrustProxy = boolean | string[];
+
+/**
+ * `WAYBILL_TRUST_PROXY`: `true` (every proxy) or a comma-separated list of proxy addresses and
+ * ranges (`10.0.0.0/8,127.0.0.1`); unset or `false`: the socket's address is the client's.
+ *
+ * ```ts
+ * trustProxyFromEnv({ WAYBILL_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }); // ['10.0.0.0/8', '127.0.0.1']
+ * ```
+ */
+export function trustProxyFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): TrustProxy {
+  const value = env.WAYBILL_TRUST_PROXY?.trim() ?? '';
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
 }
 
 function positiveIntFromEnv(name: string): number | null {
@@ -148,6 +178,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   };
   const app = Fastify({
     logger: false,
+    trustProxy: options.trustProxy ?? trustProxyFromEnv(),
     bodyLimit: options.maxBodyBytes ?? defaultMaxBodyBytes(),
     routerOptions: { maxParamLength: 5000 },
     genReqId: (request) => requestIdOf(request.headers['x-request-id']),
@@ -263,7 +294,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   incidentsRoute(app, { auth });
   intelligenceRoute(app, { auth });
   // Sign-in, sign-out and the session of the designer's users.
-  await authRoutes(app, { db });
+  await authRoutes(app, { db, signInThrottle: options.signInThrottle });
   for (const plugin of options.plugins ?? []) await plugin(app);
 
   if (options.designerDir) {

@@ -4,7 +4,8 @@
  *
  * - `POST /auth/sign-in` — JSON `{ username, password }` (or an HTML form post): sets the
  *   session cookie (HTTP-only, SameSite=Strict, Secure over HTTPS) and the CSRF cookie; answers
- *   `{ user, csrfToken }`, or 401 / 423 (locked) / 403 (disabled) with a message to show.
+ *   `{ user, csrfToken }`, or 401 / 423 (locked) / 403 (disabled) with a message to show, or
+ *   429 with `Retry-After` once an address has failed too often (see `signInThrottleFromEnv`).
  * - `POST /auth/sign-out` — ends the session; needs the `X-CSRF-Token` header (or a `csrf` form field).
  * - `GET /auth/session` — `{ user, csrfToken }` of the live session, or 401.
  * @module
@@ -12,6 +13,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { RateLimiter, signInThrottleFromEnv, type RateLimitConfig } from '../api/rate-limit.ts';
 import type { Database } from '../db/schema.ts';
 import { isRecord } from '../util.ts';
 import { audit } from './audit.ts';
@@ -185,9 +187,14 @@ function isFormPost(request: FastifyRequest): boolean {
  */
 export async function authRoutes(
   app: FastifyInstance,
-  options: { db: Kysely<Database> },
+  options: {
+    db: Kysely<Database>;
+    /** Failed sign-ins per client address (default {@link signInThrottleFromEnv}). */
+    signInThrottle?: RateLimitConfig | undefined;
+  },
 ): Promise<void> {
   const { db } = options;
+  const failures = new RateLimiter(options.signInThrottle ?? signInThrottleFromEnv());
   await app.register((scope, _options, done) => {
     // HTML form posts (a sign-in page without scripts); only these routes accept them.
     scope.addContentTypeParser(
@@ -205,6 +212,22 @@ export async function authRoutes(
         return reply
           .code(403)
           .send({ error: 'csrf_failed', message: 'Sign-in from another site is refused.' });
+      }
+      // Too many failures from this address: refused before any password is checked.
+      const gate = failures.peek(request.ip);
+      if (!gate.allowed) {
+        const message = `Too many failed sign-ins from this address. Try again in ${gate.retryAfterSeconds} s.`;
+        reply.header('retry-after', String(gate.retryAfterSeconds));
+        if (form)
+          return reply
+            .code(303)
+            .header('location', `/?signInError=${encodeURIComponent(message)}`)
+            .send();
+        return reply.code(429).send({
+          error: 'too_many_sign_in_failures',
+          message,
+          retryAfterSeconds: gate.retryAfterSeconds,
+        });
       }
       const parsed = signInBody.safeParse(request.body);
       if (!parsed.success) {
@@ -231,6 +254,8 @@ export async function authRoutes(
         return { user: userJson(principal), csrfToken: session.csrfToken };
       } catch (error) {
         if (!isIdentityError(error)) throw error;
+        // A wrong password, an unknown user, a locked or disabled account all count.
+        failures.take(request.ip);
         if (form)
           return reply
             .code(303)

@@ -1,0 +1,147 @@
+/**
+ * Bulk approval, as a pricing approver uses it: a business unit runs the pricing-variance
+ * template, and two orders billed above their contract price wait for review in the pricing
+ * group's inbox, one worth 260 (low risk: at most the bulk approval limit of 500) and one worth
+ * 2,600. The approver selects both and approves them at once: the small one is accepted and its
+ * order invoiced; the large one stays in the inbox, and the page says why it was left.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { request as playwrightRequest } from '@playwright/test';
+
+import { E2E_API_KEY, E2E_PORT } from '../e2e-env.ts';
+import { expect, signInSession, test } from '../fixtures/auth.ts';
+
+const baseURL = `http://127.0.0.1:${E2E_PORT}`;
+
+interface InstanceView {
+  status: string;
+  outcome: string | null;
+  currentNodes: string[];
+}
+
+/** A process owner deploys pricing-variance for `unit` (reviews above a 2 % variance). */
+async function deployForUnit(unit: string): Promise<void> {
+  const owner = await signInSession('owner');
+  const context = await playwrightRequest.newContext({
+    baseURL,
+    storageState: owner.storageState,
+    extraHTTPHeaders: { 'x-csrf-token': owner.csrfToken },
+  });
+  try {
+    const response = await context.post('/trpc/templates.deploy', {
+      data: { name: 'pricing-variance', businessUnit: unit, parameters: { autoAcceptPct: 2 } },
+    });
+    expect(response.ok(), await response.text()).toBeTruthy();
+  } finally {
+    await context.dispose();
+  }
+}
+
+async function postEvent(type: string, correlationKey: string, payload: object): Promise<void> {
+  const response = await fetch(`${baseURL}/api/v1/events`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${E2E_API_KEY}`,
+      'idempotency-key': randomUUID(),
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ type, correlationKey, payload }),
+  });
+  expect(response.status, `${type} ${correlationKey}`).toBe(202);
+}
+
+/** Releases, ships and prices an order of `quantity` pallet wraps billed at 26.00 against 24.00. */
+async function orderAboveContract(orderNumber: string, quantity: number): Promise<void> {
+  await postEvent('order.released', orderNumber, {
+    orderNumber,
+    customerId: 'C-100',
+    currency: 'USD',
+    warehouse: 'DAL-1',
+    lines: [{ sku: 'PAL-WRAP-18', quantity, unitPrice: 26 }],
+  });
+  await postEvent('shipment.confirmed', orderNumber, {
+    shipmentId: `SH-${orderNumber}`,
+    shippedAt: new Date().toISOString(),
+    lines: [{ sku: 'PAL-WRAP-18', shippedQty: quantity }],
+  });
+  await postEvent('pricing.validated', orderNumber, {
+    variancePct: 8.33,
+    lines: [{ sku: 'PAL-WRAP-18', quantity, unitPrice: 26, contractPrice: 24, variancePct: 8.33 }],
+  });
+}
+
+/** The order's pricing-variance instance, through the external API. */
+async function instanceOf(orderNumber: string, flowKey: string): Promise<InstanceView | null> {
+  const headers = { authorization: `Bearer ${E2E_API_KEY}` };
+  const list = await fetch(
+    `${baseURL}/api/v1/instances?correlationKey=${encodeURIComponent(orderNumber)}`,
+    { headers },
+  );
+  const body = (await list.json()) as { instances?: { id: string; flowKey: string }[] };
+  const summary = (body.instances ?? []).find((i) => i.flowKey === flowKey);
+  if (!summary) return null;
+  const detail = await fetch(`${baseURL}/api/v1/instances/${summary.id}`, { headers });
+  return (await detail.json()) as InstanceView;
+}
+
+test.describe('a pricing approver', () => {
+  test.use({ signInAs: 'sara.sales' });
+
+  test('approves the low-risk tasks in bulk and is told why the others were left', async ({
+    page,
+  }, testInfo) => {
+    const unit = `bulk-${Date.now().toString(36)}`;
+    const flowKey = `pricing-variance-${unit}`;
+    const small = `SO-${unit}-S`;
+    const large = `SO-${unit}-L`;
+    await deployForUnit(unit);
+    await orderAboveContract(small, 10);
+    await orderAboveContract(large, 100);
+    for (const order of [small, large]) {
+      await expect
+        .poll(async () => (await instanceOf(order, flowKey))?.currentNodes ?? [], {
+          timeout: 30_000,
+        })
+        .toContain('reviewVariance');
+    }
+
+    await page.goto('/#/inbox');
+    await expect(page.getByTestId('inbox-page')).toBeVisible();
+    // Only this unit's reviews (other tests leave theirs in the same group).
+    await page.getByTestId('inbox-filter-unit').selectOption(unit);
+    const smallRow = page.getByTestId(`inbox-row-${small}`);
+    const largeRow = page.getByTestId(`inbox-row-${large}`);
+    await expect(smallRow).toContainText('260');
+    await expect(smallRow).toContainText('low risk');
+    await expect(largeRow).toContainText('2,600');
+    await expect(largeRow).not.toContainText('low risk');
+    await expect(page.getByTestId('bulk-approve')).toBeDisabled();
+
+    await page.getByTestId(`inbox-select-${small}`).check();
+    await page.getByTestId(`inbox-select-${large}`).check();
+    await expect(page.getByTestId('bulk-approve')).toHaveText('Approve selected (2)');
+    await page.getByTestId('bulk-approve').click();
+
+    // One result per task: the small one approved, the large one left with its reason.
+    const results = page.getByTestId('bulk-results');
+    await expect(results).toContainText('1 of 2 approved.');
+    await expect(page.getByTestId(`bulk-result-${small}`)).toContainText(
+      `approved (accept) ${small} Pricing variance above tolerance`,
+    );
+    await expect(page.getByTestId(`bulk-result-${large}`)).toContainText(
+      `not approved ${large} Pricing variance above tolerance — The amount 2600 is above the bulk approval limit of 500.`,
+    );
+    await page.screenshot({ path: testInfo.outputPath('bulk-results.png'), fullPage: true });
+
+    // The approved review left the inbox and its order went on to be invoiced as priced;
+    // the other one is still waiting for a person.
+    await expect(smallRow).toHaveCount(0);
+    await expect(largeRow).toBeVisible();
+    await expect(page.getByTestId(`inbox-select-${large}`)).not.toBeChecked();
+    await expect
+      .poll(async () => (await instanceOf(small, flowKey))?.outcome ?? null, { timeout: 30_000 })
+      .toBe('accepted');
+    expect((await instanceOf(large, flowKey))?.currentNodes).toEqual(['reviewVariance']);
+  });
+});
