@@ -18,6 +18,7 @@ import { intelligence } from './migrations/2026112470_intelligence.ts';
 import { identity } from './migrations/2026112440_identity.ts';
 import { connectorConfigs } from './migrations/2026112430_connector_configs.ts';
 import { triage } from './migrations/2026112460_triage.ts';
+import { hotLookups } from './migrations/2026112480_hot_lookups.ts';
 import type { Database } from './schema.ts';
 
 const migrations: Record<string, Migration> = {
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '2026112440_identity': identity,
   '2026112430_connector_configs': connectorConfigs,
   '2026112460_triage': triage,
+  '2026112480_hot_lookups': hotLookups,
 };
 
 const provider: MigrationProvider = {
