@@ -42,6 +42,7 @@ import { startErpSimulator, type ErpSimulator } from '@waybill/connectors-sdk/si
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { generateApiKey } from '../src/api/api-keys.ts';
 import type { Database } from '../src/db/schema.ts';
+import { serverWarnings } from '../src/db/server-check.ts';
 import { deployFlow } from '../src/engine/flows.ts';
 import { loadTemplate, withParameters } from '../src/templates.ts';
 import { createTestDatabase } from '../src/testing.ts';
@@ -172,6 +173,7 @@ async function main(): Promise<number> {
   const erp = await startErpSimulator();
   const testDb = await createTestDatabase({ databaseUrl: values['database-url'] });
   const db = testDb.db;
+  for (const w of await serverWarnings(db)) log(`  warning: ${w.message}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'waybill-soak-'));
   const members: Member[] = [];
   let cleanedUp: Promise<void> | undefined;

@@ -44,6 +44,7 @@ import {
 } from './db/backup.ts';
 import { connect, defaultDataDir, type Connection } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { serverWarnings } from './db/server-check.ts';
 import { startDemoSystems, startDemoTraffic } from './demo-traffic.ts';
 import { Worker } from './engine/worker.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -251,6 +252,8 @@ async function workerCommand(args: string[]): Promise<void> {
   const logger = createLogger({ base: processFields('worker') });
   const connection = await connectWithRetry(databaseUrl, integerEnv('WAYBILL_POOL_SIZE'), logger);
   await migrateToLatest(connection.db);
+  for (const w of await serverWarnings(connection.db))
+    logger.warn(w.message, { setting: w.setting, value: w.value });
   const erp = erpConfigFromEnv();
   // Connector configs come from the database (secrets decrypted with WAYBILL_SECRET_KEY) and are
   // re-read every 30 s, so a config saved in the designer reaches every worker.

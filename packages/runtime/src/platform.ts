@@ -26,6 +26,7 @@ import type { TrpcContext } from './api/trpc.ts';
 import { createConnectorService, type ConnectorService } from './connectors/connector-service.ts';
 import { connect, defaultDataDir, type Connection } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { serverWarnings } from './db/server-check.ts';
 import type { Database } from './db/schema.ts';
 import { deployFlow } from './engine/flows.ts';
 import { ensureAdmin, type AdminBootstrap } from './identity/bootstrap.ts';
@@ -147,6 +148,9 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
     options.connection ??
     (await connect({ databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL, dataDir }));
   await migrateToLatest(connection.db);
+  if (connection.kind === 'postgres')
+    for (const w of await serverWarnings(connection.db))
+      logger.warn(w.message, { setting: w.setting, value: w.value });
   const keyDir = connection.kind === 'pglite' && dataDir.startsWith('memory://') ? null : dataDir;
   const apiKey = await ensureApiKey(connection.db, { dataDir: keyDir, envKey: options.apiKey });
   const admin = await ensureAdmin(connection.db, {
