@@ -108,18 +108,20 @@ test.describe('a pricing approver', () => {
 
     await page.goto('/#/inbox');
     await expect(page.getByTestId('inbox-page')).toBeVisible();
-    // Only this unit's reviews (other tests leave theirs in the same group).
+    // Only this unit's reviews: other tests leave theirs in the same group, and a pricing-variance
+    // flow another test deployed for its own unit opens a review of these orders too.
     await page.getByTestId('inbox-filter-unit').selectOption(unit);
-    const smallRow = page.getByTestId(`inbox-row-${small}`);
-    const largeRow = page.getByTestId(`inbox-row-${large}`);
+    const smallRow = page.getByTestId(`inbox-row-${small}`).filter({ hasText: flowKey });
+    const largeRow = page.getByTestId(`inbox-row-${large}`).filter({ hasText: flowKey });
+    await expect(page.locator('[data-testid^="inbox-row-"]')).toHaveCount(2);
     await expect(smallRow).toContainText('260');
     await expect(smallRow).toContainText('low risk');
     await expect(largeRow).toContainText('2,600');
     await expect(largeRow).not.toContainText('low risk');
     await expect(page.getByTestId('bulk-approve')).toBeDisabled();
 
-    await page.getByTestId(`inbox-select-${small}`).check();
-    await page.getByTestId(`inbox-select-${large}`).check();
+    await smallRow.getByRole('checkbox').check();
+    await largeRow.getByRole('checkbox').check();
     await expect(page.getByTestId('bulk-approve')).toHaveText('Approve selected (2)');
     await page.getByTestId('bulk-approve').click();
 
@@ -138,7 +140,7 @@ test.describe('a pricing approver', () => {
     // the other one is still waiting for a person.
     await expect(smallRow).toHaveCount(0);
     await expect(largeRow).toBeVisible();
-    await expect(page.getByTestId(`inbox-select-${large}`)).not.toBeChecked();
+    await expect(largeRow.getByRole('checkbox')).not.toBeChecked();
     await expect
       .poll(async () => (await instanceOf(small, flowKey))?.outcome ?? null, { timeout: 30_000 })
       .toBe('accepted');
