@@ -8,29 +8,13 @@ import { readFile } from 'node:fs/promises';
 
 import type { Page } from '@playwright/test';
 
-import { E2E_API_KEY } from '../e2e-env.ts';
 import { expect, test } from '../fixtures/auth.ts';
-
-async function postEvent(
-  baseURL: string,
-  event: { type: string; correlationKey: string; payload: Record<string, unknown> },
-): Promise<void> {
-  const response = await fetch(`${baseURL}/api/v1/events`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${E2E_API_KEY}`,
-      'idempotency-key': `${event.type}:${event.correlationKey}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(event),
-  });
-  expect(response.status, `${event.type} ${event.correlationKey}`).toBe(202);
-}
+import { postEvent } from '../fixtures/inbox.ts';
 
 /** Releases, ships and prices an order whose pallet wrap is billed at 26.00 against `contract`. */
-async function billOrder(baseURL: string, orderNumber: string, contract: number): Promise<void> {
+async function billOrder(orderNumber: string, contract: number): Promise<void> {
   const variancePct = Math.round((Math.abs(26 - contract) / contract) * 10_000) / 100;
-  await postEvent(baseURL, {
+  await postEvent({
     type: 'order.released',
     correlationKey: orderNumber,
     payload: {
@@ -41,7 +25,7 @@ async function billOrder(baseURL: string, orderNumber: string, contract: number)
       lines: [{ sku: 'PAL-WRAP-18', quantity: 10, unitPrice: 26 }],
     },
   });
-  await postEvent(baseURL, {
+  await postEvent({
     type: 'shipment.confirmed',
     correlationKey: orderNumber,
     payload: {
@@ -50,7 +34,7 @@ async function billOrder(baseURL: string, orderNumber: string, contract: number)
       lines: [{ sku: 'PAL-WRAP-18', shippedQty: 10 }],
     },
   });
-  await postEvent(baseURL, {
+  await postEvent({
     type: 'pricing.validated',
     correlationKey: orderNumber,
     payload: {
@@ -73,9 +57,7 @@ async function downloadCsv(page: Page, figure: string): Promise<string[]> {
 
 test('deploy a template for a business unit from the gallery and watch its dashboard fill', async ({
   page,
-  baseURL,
 }, testInfo) => {
-  const base = baseURL ?? '';
   const unit = `west-${Date.now().toString(36)}`;
   const flowKey = `pricing-variance-${unit}`;
 
@@ -110,9 +92,9 @@ test('deploy a template for a business unit from the gallery and watch its dashb
   await expect(page.getByTestId('chart-categories-bar')).toHaveCount(0);
 
   // Two orders within the unit's tolerance (1.6 % and 3.0 %), one above it (8.3 %).
-  await billOrder(base, `SO-${unit}-1`, 25.6);
-  await billOrder(base, `SO-${unit}-2`, 25.24);
-  await billOrder(base, `SO-${unit}-3`, 24);
+  await billOrder(`SO-${unit}-1`, 25.6);
+  await billOrder(`SO-${unit}-2`, 25.24);
+  await billOrder(`SO-${unit}-3`, 24);
 
   // The dashboard refreshes on its own: three started, both completed ones touchless, one
   // pricing exception open and young.

@@ -5,20 +5,13 @@
  * 2,600. The approver selects both and approves them at once: the small one is accepted and its
  * order invoiced; the large one stays in the inbox, and the page says why it was left.
  */
-import { randomUUID } from 'node:crypto';
-
 import { request as playwrightRequest } from '@playwright/test';
 
-import { E2E_API_KEY, E2E_PORT } from '../e2e-env.ts';
+import { E2E_PORT } from '../e2e-env.ts';
 import { expect, signInSession, test } from '../fixtures/auth.ts';
+import { instanceOf, postEvent } from '../fixtures/inbox.ts';
 
 const baseURL = `http://127.0.0.1:${E2E_PORT}`;
-
-interface InstanceView {
-  status: string;
-  outcome: string | null;
-  currentNodes: string[];
-}
 
 /** A process owner deploys pricing-variance for `unit` (reviews above a 2 % variance). */
 async function deployForUnit(unit: string): Promise<void> {
@@ -38,51 +31,34 @@ async function deployForUnit(unit: string): Promise<void> {
   }
 }
 
-async function postEvent(type: string, correlationKey: string, payload: object): Promise<void> {
-  const response = await fetch(`${baseURL}/api/v1/events`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${E2E_API_KEY}`,
-      'idempotency-key': randomUUID(),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ type, correlationKey, payload }),
-  });
-  expect(response.status, `${type} ${correlationKey}`).toBe(202);
-}
-
 /** Releases, ships and prices an order of `quantity` pallet wraps billed at 26.00 against 24.00. */
 async function orderAboveContract(orderNumber: string, quantity: number): Promise<void> {
-  await postEvent('order.released', orderNumber, {
-    orderNumber,
-    customerId: 'C-100',
-    currency: 'USD',
-    warehouse: 'DAL-1',
-    lines: [{ sku: 'PAL-WRAP-18', quantity, unitPrice: 26 }],
+  const line = { sku: 'PAL-WRAP-18', quantity, unitPrice: 26 };
+  await postEvent({
+    type: 'order.released',
+    correlationKey: orderNumber,
+    payload: {
+      orderNumber,
+      customerId: 'C-100',
+      currency: 'USD',
+      warehouse: 'DAL-1',
+      lines: [line],
+    },
   });
-  await postEvent('shipment.confirmed', orderNumber, {
-    shipmentId: `SH-${orderNumber}`,
-    shippedAt: new Date().toISOString(),
-    lines: [{ sku: 'PAL-WRAP-18', shippedQty: quantity }],
+  await postEvent({
+    type: 'shipment.confirmed',
+    correlationKey: orderNumber,
+    payload: {
+      shipmentId: `SH-${orderNumber}`,
+      shippedAt: new Date().toISOString(),
+      lines: [{ sku: line.sku, shippedQty: quantity }],
+    },
   });
-  await postEvent('pricing.validated', orderNumber, {
-    variancePct: 8.33,
-    lines: [{ sku: 'PAL-WRAP-18', quantity, unitPrice: 26, contractPrice: 24, variancePct: 8.33 }],
+  await postEvent({
+    type: 'pricing.validated',
+    correlationKey: orderNumber,
+    payload: { variancePct: 8.33, lines: [{ ...line, contractPrice: 24, variancePct: 8.33 }] },
   });
-}
-
-/** The order's pricing-variance instance, through the external API. */
-async function instanceOf(orderNumber: string, flowKey: string): Promise<InstanceView | null> {
-  const headers = { authorization: `Bearer ${E2E_API_KEY}` };
-  const list = await fetch(
-    `${baseURL}/api/v1/instances?correlationKey=${encodeURIComponent(orderNumber)}`,
-    { headers },
-  );
-  const body = (await list.json()) as { instances?: { id: string; flowKey: string }[] };
-  const summary = (body.instances ?? []).find((i) => i.flowKey === flowKey);
-  if (!summary) return null;
-  const detail = await fetch(`${baseURL}/api/v1/instances/${summary.id}`, { headers });
-  return (await detail.json()) as InstanceView;
 }
 
 test.describe('a pricing approver', () => {
