@@ -9,23 +9,7 @@ import type { Page } from '@playwright/test';
 import { expect, test } from '../fixtures/auth.ts';
 
 import { E2E_API_KEY, ERP_API_KEY, ERP_URL } from '../e2e-env.ts';
-
-async function postEvent(
-  baseURL: string,
-  event: { type: string; correlationKey: string; payload: Record<string, unknown> },
-  idempotencyKey: string,
-): Promise<number> {
-  const response = await fetch(`${baseURL}/api/v1/events`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${E2E_API_KEY}`,
-      'idempotency-key': idempotencyKey,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(event),
-  });
-  return response.status;
-}
+import { postEvent } from '../fixtures/events.ts';
 
 /** Replaces the text of a Monaco expression editor the way a user does: select all, type. */
 async function retypeExpression(page: Page, testId: string, text: string): Promise<void> {
@@ -100,51 +84,48 @@ test('change and publish the billing flow, then watch an order get invoiced', as
 
   // The systems send their events through the external API, the shipment and pricing first.
   const order = 'SO-E2E-7001';
-  const send = (type: string, payload: Record<string, unknown>, key: string) =>
-    postEvent(baseURL!, { type, correlationKey: order, payload }, key);
-  expect(
-    await send(
-      'shipment.confirmed',
-      {
-        shipmentId: 'SH-7001',
-        shippedAt: '2026-11-23T15:00:00Z',
-        lines: [{ sku: 'PAL-WRAP-18', shippedQty: 12 }],
-      },
-      'wms-SH-7001',
-    ),
-  ).toBe(202);
+  const send = (
+    type: string,
+    payload: Record<string, unknown>,
+    idempotencyKey: string,
+    expectStatus: 200 | 202 = 202,
+  ) => postEvent({ type, correlationKey: order, payload }, { idempotencyKey, expectStatus });
+  await send(
+    'shipment.confirmed',
+    {
+      shipmentId: 'SH-7001',
+      shippedAt: '2026-11-23T15:00:00Z',
+      lines: [{ sku: 'PAL-WRAP-18', shippedQty: 12 }],
+    },
+    'wms-SH-7001',
+  );
   // Variance 4 %: over the shipped 2 % tolerance, within the new 5 %.
-  expect(
-    await send(
-      'pricing.validated',
-      { variancePct: 4, lines: [{ sku: 'PAL-WRAP-18', quantity: 12, unitPrice: 24.5 }] },
-      'pricing-SO-E2E-7001',
-    ),
-  ).toBe(202);
-  expect(
-    await send(
-      'order.released',
-      {
-        orderNumber: order,
-        customerId: 'C-100',
-        currency: 'USD',
-        lines: [{ sku: 'PAL-WRAP-18', quantity: 12, unitPrice: 24.5 }],
-      },
-      'erp-SO-E2E-7001',
-    ),
-  ).toBe(202);
+  await send(
+    'pricing.validated',
+    { variancePct: 4, lines: [{ sku: 'PAL-WRAP-18', quantity: 12, unitPrice: 24.5 }] },
+    'pricing-SO-E2E-7001',
+  );
+  await send(
+    'order.released',
+    {
+      orderNumber: order,
+      customerId: 'C-100',
+      currency: 'USD',
+      lines: [{ sku: 'PAL-WRAP-18', quantity: 12, unitPrice: 24.5 }],
+    },
+    'erp-SO-E2E-7001',
+  );
   // Middleware redelivers the shipment message: accepted once.
-  expect(
-    await send(
-      'shipment.confirmed',
-      {
-        shipmentId: 'SH-7001',
-        shippedAt: '2026-11-23T15:00:00Z',
-        lines: [{ sku: 'PAL-WRAP-18', shippedQty: 12 }],
-      },
-      'wms-SH-7001',
-    ),
-  ).toBe(200);
+  await send(
+    'shipment.confirmed',
+    {
+      shipmentId: 'SH-7001',
+      shippedAt: '2026-11-23T15:00:00Z',
+      lines: [{ sku: 'PAL-WRAP-18', shippedQty: 12 }],
+    },
+    'wms-SH-7001',
+    200,
+  );
 
   // The designer shows the instance finish on the new version.
   await page.getByTestId('tab-instances').click();

@@ -4,26 +4,19 @@
  */
 import { expect, test } from '../fixtures/auth.ts';
 
-import { E2E_API_KEY } from '../e2e-env.ts';
 import { openFlow, seedFlow, shot, template } from '../fixtures/designer.ts';
+import { postEvent } from '../fixtures/events.ts';
 
 test('counts waiting instances per node, heat map, click-through to an instance', async ({
   page,
   request,
-  baseURL,
 }, testInfo) => {
   const key = await seedFlow(request, 'overlay', template, { publish: true });
   const stamp = Date.now().toString(36);
   const orders = [1, 2, 3].map((n) => `SO-OV-${stamp}-${n}`);
   for (const order of orders) {
-    const response = await fetch(`${baseURL}/api/v1/events`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${E2E_API_KEY}`,
-        'idempotency-key': `overlay-${order}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
+    await postEvent(
+      {
         type: 'order.released',
         correlationKey: order,
         payload: {
@@ -32,9 +25,9 @@ test('counts waiting instances per node, heat map, click-through to an instance'
           currency: 'USD',
           lines: [{ sku: 'PAL-WRAP-18', quantity: 12, unitPrice: 24.5 }],
         },
-      }),
-    });
-    expect(response.status).toBe(202);
+      },
+      { idempotencyKey: `overlay-${order}` },
+    );
   }
 
   await openFlow(page, key);

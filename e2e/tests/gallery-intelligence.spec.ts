@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
 
 import { expect, test } from '../fixtures/auth.ts';
-import { postEvent } from '../fixtures/inbox.ts';
+import { postEvent } from '../fixtures/events.ts';
 
 /** Releases, ships and prices an order whose pallet wrap is billed at 26.00 against `contract`. */
 async function billOrder(orderNumber: string, contract: number): Promise<void> {

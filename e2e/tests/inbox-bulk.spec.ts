@@ -9,7 +9,8 @@ import { request as playwrightRequest } from '@playwright/test';
 
 import { E2E_PORT } from '../e2e-env.ts';
 import { expect, signInSession, test } from '../fixtures/auth.ts';
-import { instanceOf, postEvent } from '../fixtures/inbox.ts';
+import { postEvent } from '../fixtures/events.ts';
+import { instanceOf } from '../fixtures/inbox.ts';
 
 const baseURL = `http://127.0.0.1:${E2E_PORT}`;
 
